@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "Sandbox", "FPSClient", "Ledger"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FPSClient"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

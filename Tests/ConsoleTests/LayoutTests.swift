@@ -1,0 +1,4 @@
+import Testing
+@testable import Console
+
+@Suite struct LayoutTests {}
