@@ -1,1 +1,48 @@
-print("fps-checkout")
+import Foundation
+
+// fps-checkout: a terminal checkout console for phone-order desks on the Amazon FPS protocol.
+// This file only picks the subcommand; each one lives in its own file.
+
+let summary = "fps-checkout: take phone-order payments through Amazon FPS, or the embedded FPS sandbox."
+let subcommands = """
+Subcommands:
+  (none)     Open the checkout console (embedded sandbox unless FPS_ENDPOINT is set).
+  sandbox    Run the FPS sandbox server alone and print its URLs and demo credentials.
+  keys       Print the console's key table as Markdown.
+"""
+
+let arguments = CommandLine.arguments.dropFirst()
+let environment = ProcessInfo.processInfo.environment
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("fps-checkout: \(message)\n".utf8))
+    exit(code)
+}
+
+do {
+    switch arguments.first {
+    case "sandbox":
+        let parsed = try ArgumentParser.parse(arguments.dropFirst(), specs: SandboxCommand.options, command: "sandbox")
+        if parsed.has("help") {
+            print(ArgumentParser.usage(command: "sandbox", summary: "Run the FPS-compatible sandbox server on loopback.", specs: SandboxCommand.options))
+            exit(0)
+        }
+        exit(try SandboxCommand.run(parsed, environment: environment))
+    case "keys":
+        print(ConsoleCommand.keyTableMarkdown())
+        exit(0)
+    default:
+        let parsed = try ArgumentParser.parse(arguments, specs: Settings.consoleOptions, command: "")
+        if parsed.has("help") {
+            print(ArgumentParser.usage(command: "", summary: summary, specs: Settings.consoleOptions))
+            print("\n" + subcommands)
+            exit(0)
+        }
+        let settings = try Settings.load(parsed, environment: environment)
+        exit(try ConsoleCommand.run(settings))
+    }
+} catch let error as ArgumentError {
+    fail(error.description)
+} catch {
+    fail("\(error)", code: 1)
+}
