@@ -1,0 +1,108 @@
+import SQLiteStore
+
+/// The ledger's tables, as numbered migrations. Migration `n` moves the file from schema
+/// version `n` to `n + 1`. A file is never migrated backwards, and old migrations never change.
+enum LedgerSchema {
+    static let migrations: [String] = [
+        // Version 1. Times are milliseconds since 1970 (UTC), amounts are integer minor units.
+        """
+        CREATE TABLE orders (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            total_minor INTEGER NOT NULL DEFAULT 0,
+            caller_reference TEXT NOT NULL UNIQUE,
+            desk TEXT NOT NULL
+        );
+        CREATE INDEX orders_by_desk_phase ON orders (desk, phase, created);
+
+        CREATE TABLE order_lines (
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            position INTEGER NOT NULL,
+            description TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            unit_price_minor INTEGER NOT NULL CHECK (unit_price_minor > 0),
+            PRIMARY KEY (order_id, position)
+        );
+
+        CREATE TABLE cbui_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            caller_reference TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            created INTEGER NOT NULL
+        );
+
+        CREATE TABLE tokens (
+            token_id TEXT NOT NULL UNIQUE,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            caller_reference TEXT NOT NULL,
+            status_code TEXT NOT NULL,
+            expiry TEXT,
+            received INTEGER NOT NULL
+        );
+
+        CREATE TABLE transactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            transaction_id TEXT NOT NULL,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            kind TEXT NOT NULL,
+            caller_reference TEXT,
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_code TEXT,
+            updated INTEGER NOT NULL,
+            UNIQUE (transaction_id, kind)
+        );
+
+        CREATE TABLE transaction_status_history (
+            transaction_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_code TEXT,
+            at INTEGER NOT NULL
+        );
+
+        CREATE TABLE api_journal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            action TEXT NOT NULL,
+            caller_reference TEXT,
+            transaction_id TEXT,
+            amount_minor INTEGER,
+            currency TEXT,
+            parameters TEXT NOT NULL,
+            started INTEGER NOT NULL,
+            finished INTEGER,
+            outcome TEXT,
+            result TEXT
+        );
+        CREATE INDEX api_journal_unfinished ON api_journal (order_id, finished);
+        """,
+    ]
+
+    /// The schema version a file has after every migration ran.
+    static var currentVersion: Int64 { Int64(migrations.count) }
+
+    /// Applies the migrations the file lacks, inside one write transaction, so two processes
+    /// opening a new file at the same time cannot both create the tables.
+    static func migrate(_ database: SQLiteDatabase) throws {
+        try database.transaction {
+            try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            let rows = try database.query("SELECT version FROM schema_version")
+            let version = rows.first?.integer("version") ?? 0
+            if rows.isEmpty { try database.run("INSERT INTO schema_version (version) VALUES (0)") }
+            guard version <= currentVersion else {
+                throw LedgerError.newerSchema(found: version, supported: currentVersion)
+            }
+            for index in Int(version)..<migrations.count {
+                try database.execute(migrations[index])
+                try database.run("UPDATE schema_version SET version = ?", [.integer(Int64(index + 1))])
+            }
+        }
+    }
+}
