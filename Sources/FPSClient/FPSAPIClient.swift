@@ -1,0 +1,332 @@
+import Foundation
+
+/// How the client sends API calls. Both are valid FPS; the verb is part of the signature.
+public enum HTTPMethodChoice: String, Sendable {
+    case get = "GET"
+    case post = "POST"
+}
+
+/// Signs FPS API calls with Signature Version 2, sends them through an `HTTPTransport` and
+/// decodes the XML answers.
+///
+/// The client validates arguments before anything is signed and reports each request and
+/// response to `events` with tokens and signatures redacted. It never retries on its own:
+/// Settle and Cancel carry no idempotency key, so the caller decides, using
+/// `FPSError.isRetryable` and GetTransactionStatus.
+public final class FPSAPIClient: FPSActions, Sendable {
+    public let endpoint: URL
+    public let version: String
+    public let signatureMethod: SignatureMethod
+    public let httpMethod: HTTPMethodChoice
+
+    private let credentials: FPSCredentials
+    private let transport: any HTTPTransport
+    private let clock: @Sendable () -> Date
+    private let events: FPSEventSink?
+    /// The endpoint split once at init; nil when it is not an absolute http(s) URL, in which
+    /// case every call fails with `FPSError.invalidRequest`.
+    private let endpointParts: URLParts?
+
+    /// `version` is `2010-08-28` by default; `2008-09-17` has the same shapes for every action
+    /// used here. `clock` supplies the `Timestamp` and is injectable for tests.
+    public init(endpoint: URL, credentials: FPSCredentials, transport: any HTTPTransport,
+                signatureMethod: SignatureMethod = .hmacSHA256, httpMethod: HTTPMethodChoice = .post,
+                version: String = "2010-08-28", clock: @escaping @Sendable () -> Date = { Date() },
+                events: FPSEventSink? = nil) {
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.transport = transport
+        self.signatureMethod = signatureMethod
+        self.httpMethod = httpMethod
+        self.version = version
+        self.clock = clock
+        self.events = events
+        self.endpointParts = endpoint.fpsParts
+    }
+
+    // MARK: - FPSActions
+
+    public func pay(senderTokenID: String, amount: Money, callerReference: String) async throws(FPSError) -> TransactionResult {
+        try Validation.tokenID(senderTokenID, role: "sender token id")
+        try Validation.amount(amount)
+        try Validation.callerReference(callerReference)
+        let response = try await call("Pay", paymentParameters(senderTokenID: senderTokenID, amount: amount, callerReference: callerReference))
+        return try finish("Pay", response) { response throws(FPSError) in try FPSResponseDecoder.transactionResult(action: "Pay", response: response) }
+    }
+
+    public func reserve(senderTokenID: String, amount: Money, callerReference: String) async throws(FPSError) -> TransactionResult {
+        try Validation.tokenID(senderTokenID, role: "sender token id")
+        try Validation.amount(amount)
+        try Validation.callerReference(callerReference)
+        let response = try await call("Reserve", paymentParameters(senderTokenID: senderTokenID, amount: amount, callerReference: callerReference))
+        return try finish("Reserve", response) { response throws(FPSError) in try FPSResponseDecoder.transactionResult(action: "Reserve", response: response) }
+    }
+
+    public func settle(reserveTransactionID: String, amount: Money?) async throws(FPSError) -> TransactionResult {
+        try Validation.identifier(reserveTransactionID, role: "reserve transaction id")
+        var parameters = [QueryParameter("ReserveTransactionId", reserveTransactionID)]
+        if let amount {
+            try Validation.amount(amount)
+            parameters += amountParameters("TransactionAmount", amount)
+        }
+        let response = try await call("Settle", parameters)
+        return try finish("Settle", response) { response throws(FPSError) in try FPSResponseDecoder.transactionResult(action: "Settle", response: response) }
+    }
+
+    public func getTransactionStatus(transactionID: String) async throws(FPSError) -> TransactionResult {
+        try Validation.identifier(transactionID, role: "transaction id")
+        let response = try await call("GetTransactionStatus", [QueryParameter("TransactionId", transactionID)])
+        return try finish("GetTransactionStatus", response) { response throws(FPSError) in
+            try FPSResponseDecoder.transactionResult(action: "GetTransactionStatus", response: response)
+        }
+    }
+
+    // MARK: - Further actions
+
+    /// Cancels a Reserved or Pending transaction.
+    public func cancel(transactionID: String, description: String? = nil) async throws(FPSError) -> TransactionResult {
+        try Validation.identifier(transactionID, role: "transaction id")
+        var parameters = [QueryParameter("TransactionId", transactionID)]
+        if let description { parameters.append(QueryParameter("Description", description)) }
+        let response = try await call("Cancel", parameters)
+        return try finish("Cancel", response) { response throws(FPSError) in try FPSResponseDecoder.transactionResult(action: "Cancel", response: response) }
+    }
+
+    /// Refunds a successful transaction; `amount` nil refunds everything not yet refunded.
+    /// Every refund needs its own `callerReference`.
+    public func refund(transactionID: String, callerReference: String, amount: Money? = nil, callerDescription: String? = nil) async throws(FPSError) -> TransactionResult {
+        try Validation.identifier(transactionID, role: "transaction id")
+        try Validation.callerReference(callerReference)
+        var parameters = [QueryParameter("TransactionId", transactionID), QueryParameter("CallerReference", callerReference)]
+        if let amount {
+            try Validation.amount(amount)
+            parameters += amountParameters("RefundAmount", amount)
+        }
+        if let callerDescription { parameters.append(QueryParameter("CallerDescription", callerDescription)) }
+        let response = try await call("Refund", parameters)
+        return try finish("Refund", response) { response throws(FPSError) in try FPSResponseDecoder.transactionResult(action: "Refund", response: response) }
+    }
+
+    /// Asks FPS to verify a return URI or IPN: `urlEndPoint` is the receiving URL without
+    /// query, `httpParameters` the raw query or POST body exactly as received.
+    public func verifySignature(urlEndPoint: String, httpParameters: String) async throws(FPSError) -> VerifySignatureResult {
+        try Validation.identifier(urlEndPoint, role: "UrlEndPoint")
+        try Validation.identifier(httpParameters, role: "HttpParameters")
+        let response = try await call("VerifySignature", [QueryParameter("UrlEndPoint", urlEndPoint), QueryParameter("HttpParameters", httpParameters)])
+        return try finish("VerifySignature", response) { response throws(FPSError) in try FPSResponseDecoder.verifySignatureResult(response: response) }
+    }
+
+    /// Recovers the token a CBUI `callerReference` produced when its return redirect was lost.
+    public func getTokenByCaller(callerReference: String) async throws(FPSError) -> FPSToken {
+        try Validation.callerReference(callerReference)
+        let response = try await call("GetTokenByCaller", [QueryParameter("CallerReference", callerReference)])
+        return try finish("GetTokenByCaller", response) { response throws(FPSError) in try FPSResponseDecoder.tokenResult(response: response) }
+    }
+
+    /// Cancels a token this caller installed and returns the request id.
+    @discardableResult
+    public func cancelToken(tokenID: String, reasonText: String? = nil) async throws(FPSError) -> String? {
+        try Validation.tokenID(tokenID, role: "token id")
+        var parameters = [QueryParameter("TokenId", tokenID)]
+        if let reasonText { parameters.append(QueryParameter("ReasonText", reasonText)) }
+        let response = try await call("CancelToken", parameters)
+        return try finish("CancelToken", response) { response throws(FPSError) in
+            try FPSResponseDecoder.metadataOnlyResult(action: "CancelToken", response: response)
+        }
+    }
+
+    // MARK: - Signing
+
+    /// Builds the signed request for `action` with `parameters`, adding `Action`,
+    /// `AWSAccessKeyId`, `SignatureMethod`, `SignatureVersion`, `Timestamp` and `Version`.
+    ///
+    /// Parameters go in byte order of their names with `Signature` last, in the query for GET
+    /// and in a form body for POST. The host line is what goes in the `Host` header: the host,
+    /// with `:port` when the port is not the scheme's default, because that is what URLSession
+    /// sends. A supplied parameter with one of the added names is replaced by the added one.
+    public func signedRequest(action: String, parameters: [QueryParameter]) -> HTTPRequest {
+        let common = [
+            QueryParameter("Action", action),
+            QueryParameter("AWSAccessKeyId", credentials.accessKeyID),
+            QueryParameter("SignatureMethod", signatureMethod.rawValue),
+            QueryParameter("SignatureVersion", "2"),
+            QueryParameter("Timestamp", Self.timestamp(clock())),
+            QueryParameter("Version", version),
+        ]
+        let commonNames = Set(common.map(\.name) + ["Signature"])
+        let all = parameters.filter { !commonNames.contains($0.name) } + common
+
+        let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
+        let verb = httpMethod.rawValue
+        let canonical = SignatureV2.canonicalQuery(all, excluding: "Signature")
+        let stringToSign = verb + "\n" + parts.hostLine.lowercased() + "\n" + SignatureV2.canonicalPath(parts.path) + "\n" + canonical
+        let signature = SignatureV2.sign(stringToSign, secretKey: credentials.secretKey, method: signatureMethod)
+        let wire = canonical + "&Signature=" + PercentEncoding.encode(signature)
+
+        var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
+        switch httpMethod {
+        case .get:
+            let base = endpoint.absoluteString.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let url = URL(string: base + "?" + wire) ?? endpoint
+            return HTTPRequest(method: verb, url: url, headers: headers, body: nil)
+        case .post:
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: Data(wire.utf8))
+        }
+    }
+
+    /// `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, the form boto and the Ruby gems sent.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.calendar = Calendar(identifier: .gregorian)
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        return formatter.string(from: date)
+    }
+
+    // MARK: - Sending
+
+    private func paymentParameters(senderTokenID: String, amount: Money, callerReference: String) -> [QueryParameter] {
+        [QueryParameter("SenderTokenId", senderTokenID), QueryParameter("CallerReference", callerReference)]
+            + amountParameters("TransactionAmount", amount)
+    }
+
+    private func amountParameters(_ name: String, _ amount: Money) -> [QueryParameter] {
+        [QueryParameter("\(name).Value", amount.decimalString), QueryParameter("\(name).CurrencyCode", amount.currency)]
+    }
+
+    private struct Exchange {
+        let response: HTTPResponse
+        let elapsedMilliseconds: Int
+    }
+
+    private func call(_ action: String, _ parameters: [QueryParameter]) async throws(FPSError) -> Exchange {
+        guard endpointParts != nil else {
+            throw .invalidRequest("The API endpoint \(endpoint.absoluteString) is not an absolute http or https URL. Fix the endpoint setting.")
+        }
+        let request = signedRequest(action: action, parameters: parameters)
+        emit(.request, EventText.request(action: action, request: request, parameters: parameters))
+
+        let start = ContinuousClock.now
+        do {
+            let response = try await transport.send(request)
+            return Exchange(response: response, elapsedMilliseconds: Self.milliseconds(since: start))
+        } catch {
+            emit(.failure, "\(action) failed after \(Self.milliseconds(since: start)) ms: \(error.description)")
+            throw error
+        }
+    }
+
+    /// Decodes the answer and reports it to `events`, success or error alike.
+    private func finish<Result>(_ action: String, _ exchange: Exchange, decode: (HTTPResponse) throws(FPSError) -> Result) throws(FPSError) -> Result {
+        do {
+            let result = try decode(exchange.response)
+            emit(.response, EventText.response(action: action, status: exchange.response.status, elapsed: exchange.elapsedMilliseconds, result: result))
+            return result
+        } catch {
+            emit(.failure, EventText.failure(action: action, status: exchange.response.status, elapsed: exchange.elapsedMilliseconds, error: error))
+            throw error
+        }
+    }
+
+    private func emit(_ kind: FPSEvent.Kind, _ text: String) {
+        events?(FPSEvent(time: clock(), kind: kind, text: text))
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// Checks arguments before anything is signed, so a bad value never reaches FPS.
+enum Validation {
+    static func amount(_ amount: Money) throws(FPSError) {
+        guard amount.currency == "USD" else {
+            throw .invalidRequest("The currency \(amount.currency) is not supported: FPS accepts only USD.")
+        }
+        guard amount.minorUnits > 0 else {
+            throw .invalidRequest("The amount \(amount) is not positive: FPS needs at least USD 0.01.")
+        }
+    }
+
+    static func callerReference(_ reference: String) throws(FPSError) {
+        guard !reference.isEmpty else {
+            throw .invalidRequest("The CallerReference is empty: every payment request needs a unique reference of 1 to 128 characters.")
+        }
+        guard reference.count <= 128 else {
+            throw .invalidRequest("The CallerReference \"\(reference.prefix(20))…\" is \(reference.count) characters long: FPS allows at most 128.")
+        }
+    }
+
+    static func identifier(_ value: String, role: String) throws(FPSError) {
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalidRequest("The \(role) is empty: pass the value FPS returned.")
+        }
+    }
+
+    static func tokenID(_ value: String, role: String) throws(FPSError) {
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalidRequest("The \(role) is empty: authorize the customer through the CBUI first.")
+        }
+    }
+}
+
+/// Event-log lines for the API client. Token ids, `HttpParameters` and signatures are
+/// redacted; references, transaction ids and amounts are shown because clerks need them.
+enum EventText {
+    static let redactedParameters: Set<String> = ["SenderTokenId", "RecipientTokenId", "TokenId", "HttpParameters", "Signature"]
+
+    static func request(action: String, request: HTTPRequest, parameters: [QueryParameter]) -> String {
+        let host = request.headers["Host"] ?? request.url.host ?? "?"
+        var fields = parameters.map { parameter in
+            let value = redactedParameters.contains(parameter.name) ? Redaction.secret(parameter.value) : parameter.value
+            return "\(parameter.name)=\(value)"
+        }
+        if let signature = signature(of: request) { fields.append("Signature=\(Redaction.secret(signature))") }
+        return "\(action) \(request.method) \(host) " + fields.joined(separator: " ")
+    }
+
+    static func response(action: String, status: Int, elapsed: Int, result: Any) -> String {
+        var fields: [String] = []
+        switch result {
+        case let transaction as TransactionResult:
+            fields = ["TransactionId=\(transaction.transactionID)", "TransactionStatus=\(transaction.status.rawValue)"]
+            if let code = transaction.statusCode { fields.append("StatusCode=\(code)") }
+            if let requestID = transaction.requestID { fields.append("RequestId=\(requestID)") }
+        case let verification as VerifySignatureResult:
+            fields = ["VerificationStatus=\(verification.verificationStatus)"]
+            if let requestID = verification.requestID { fields.append("RequestId=\(requestID)") }
+        case let token as FPSToken:
+            fields = ["TokenId=\(Redaction.secret(token.tokenID))", "TokenStatus=\(token.tokenStatus ?? "?")"]
+            if let requestID = token.requestID { fields.append("RequestId=\(requestID)") }
+        case let requestID as String:
+            fields = ["RequestId=\(requestID)"]
+        default:
+            break
+        }
+        return "\(action) HTTP \(status) in \(elapsed) ms" + (fields.isEmpty ? "" : ": " + fields.joined(separator: " "))
+    }
+
+    static func failure(action: String, status: Int, elapsed: Int, error: FPSError) -> String {
+        switch error {
+        case .service(let code, _, let requestID, _):
+            return "\(action) HTTP \(status) in \(elapsed) ms: \(code)" + (requestID.map { " RequestId=\($0)" } ?? "")
+        default:
+            return "\(action) HTTP \(status) in \(elapsed) ms: \(error.description)"
+        }
+    }
+
+    private static func signature(of request: HTTPRequest) -> String? {
+        let raw: Substring
+        if let body = request.body {
+            raw = Substring(String(decoding: body, as: UTF8.self))
+        } else if let query = request.url.query(percentEncoded: true) {
+            raw = Substring(query)
+        } else {
+            return nil
+        }
+        return (try? QueryString.parse(raw))?.first { $0.name == "Signature" }?.value
+    }
+}
