@@ -1,0 +1,382 @@
+import Foundation
+import FPSClient
+
+/// An FPS error answer: the code clients switch on, a message naming the problem, and the HTTP status.
+struct APIError: Error, Sendable {
+    let code: String
+    let message: String
+    let httpStatus: Int
+
+    /// Request and business-rule errors answer 400, as FPS documented for `InvalidTokenId_Sender`.
+    static func business(_ code: String, _ message: String) -> APIError {
+        APIError(code: code, message: message, httpStatus: 400)
+    }
+
+    static func invalidParams(_ message: String) -> APIError { business("InvalidParams", message) }
+
+    /// Authentication failures answer 403, the AWS convention; FPS's own pages do not say.
+    static func authentication(_ code: String, _ message: String) -> APIError {
+        APIError(code: code, message: message, httpStatus: 403)
+    }
+
+    static func internalError(_ message: String) -> APIError {
+        APIError(code: "InternalError", message: message, httpStatus: 500)
+    }
+}
+
+/// One child element of an `<Action>Result` element.
+struct ResultField: Sendable, Equatable {
+    let name: String
+    let value: String
+
+    init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An authenticated API request with its decoded parameters.
+struct APIRequest: Sendable {
+    let action: String
+    let version: String
+    let callerKey: String
+    let parameters: [QueryParameter]
+    let values: [String: String]
+    let now: Date
+
+    /// Returns the value of `name`, treating an empty value as absent.
+    func optional(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func required(_ name: String) throws(APIError) -> String {
+        guard let value = optional(name) else {
+            throw .invalidParams("The request must contain the parameter \(name).")
+        }
+        return value
+    }
+
+    /// Returns `name` after checking it is at most `maximumLength` characters.
+    func text(_ name: String, required: Bool, maximumLength: Int) throws(APIError) -> String? {
+        let value = required ? try self.required(name) : optional(name)
+        if let value, value.count > maximumLength {
+            throw .invalidParams("\(name) must be at most \(maximumLength) characters; it has \(value.count).")
+        }
+        return value
+    }
+
+    /// Returns `name` after checking it is one of `allowed`.
+    func choice(_ name: String, allowed: [String]) throws(APIError) -> String? {
+        guard let value = optional(name) else { return nil }
+        guard allowed.contains(value) else {
+            throw .invalidParams("\(name) must be one of \(allowed.joined(separator: ", ")); got \(Self.quoted(value)).")
+        }
+        return value
+    }
+
+    /// Parses `<prefix>.Value` as a decimal amount; returns nil when it is absent and optional.
+    /// The currency is returned as sent and checked later with the other amount rules.
+    func amount(_ prefix: String, required: Bool) throws(APIError) -> (value: Money, currency: String)? {
+        let valueName = prefix + ".Value"
+        let currencyName = prefix + ".CurrencyCode"
+        guard let text = required ? try self.required(valueName) : optional(valueName) else { return nil }
+        let currency = try self.required(currencyName)
+        // parseWire accepts `12`, `12.5`, `12.50` and zero padding such as `12.500000`, and rejects
+        // signs, exponents and non-zero digits below the cent.
+        guard let money = Money.parseWire(text, currency: currency) else {
+            throw .invalidParams("\(valueName) must be a positive amount with at most two decimals. Got: \(Self.quoted(text))")
+        }
+        return (money, currency)
+    }
+
+    static func quoted(_ value: String) -> String {
+        value.count > 40 ? "\"\(value.prefix(40))…\"" : "\"\(value)\""
+    }
+}
+
+/// An API action: its handler and whether it may arrive unsigned.
+struct APIAction: Sendable {
+    let handler: @Sendable (APIService, APIRequest) throws(APIError) -> [ResultField]?
+    /// True only for actions FPS answered without a signature (Amazon's 2010 helpers called
+    /// VerifySignature unsigned); every action registered so far requires one.
+    var allowsUnsigned = false
+}
+
+/// The FPS API served at `/`: authentication, the common checks, and dispatch to the actions.
+final class APIService: Sendable {
+    static let supportedVersions = ["2010-08-28", "2008-09-17"]
+
+    /// Requests whose Timestamp is further than this from the sandbox clock, in either direction,
+    /// are rejected with RequestExpired. FPS's window is undocumented; 15 minutes is the AWS
+    /// Query convention of the same era.
+    static let timestampWindow: TimeInterval = 15 * 60
+
+    /// The actions by `Action` name. A new action is one entry here plus its handler.
+    static let actions: [String: APIAction] = [
+        "Pay": APIAction { service, request throws(APIError) in try service.pay(request) },
+        "Reserve": APIAction { service, request throws(APIError) in try service.reserve(request) },
+        "Settle": APIAction { service, request throws(APIError) in try service.settle(request) },
+        "GetTransactionStatus": APIAction { service, request throws(APIError) in try service.getTransactionStatus(request) },
+    ]
+
+    let store: SandboxStore
+    let pendingSeconds: Double
+    let clock: @Sendable () -> Date
+    let log: @Sendable (String) -> Void
+    /// The bound port, read when building host lines for signature checks.
+    let port: @Sendable () -> UInt16
+
+    init(store: SandboxStore, pendingSeconds: Double, clock: @escaping @Sendable () -> Date,
+         log: @escaping @Sendable (String) -> Void, port: @escaping @Sendable () -> UInt16) {
+        self.store = store
+        self.pendingSeconds = pendingSeconds
+        self.clock = clock
+        self.log = log
+        self.port = port
+    }
+
+    /// Answers one HTTP request to `/`.
+    func handle(_ http: HTTPRequest) -> HTTPResponse {
+        let requestID = UUID().uuidString.lowercased()
+        do throws(APIError) {
+            let request = try authenticate(http)
+            guard let action = Self.actions[request.action] else {
+                throw .invalidParams("Action \(APIRequest.quoted(request.action)) is not supported by this sandbox. Supported: \(Self.actions.keys.sorted().joined(separator: ", ")).")
+            }
+            let fields = try action.handler(self, request)
+            let document = APIDocument.success(action: request.action, version: request.version, fields: fields,
+                                               requestID: requestID + ":0")
+            return HTTPResponse(status: 200, contentType: "text/xml; charset=utf-8", body: document)
+        } catch {
+            if error.httpStatus >= 500 {
+                log("sandbox API request \(requestID) failed: \(error.code): \(error.message)")
+            }
+            return HTTPResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
+                                body: APIDocument.error(code: error.code, message: error.message, requestID: requestID))
+        }
+    }
+
+    /// Parses the request and runs the checks every action shares, in FPS's order: parameters,
+    /// access key, signature, Timestamp, then Version and Action.
+    private func authenticate(_ http: HTTPRequest) throws(APIError) -> APIRequest {
+        let parameters = try Self.parameters(of: http)
+        var values: [String: String] = [:]
+        for parameter in parameters { values[parameter.name] = parameter.value }
+        let actionName = values["Action"] ?? ""
+        let now = clock()
+
+        let unsigned = Self.actions[actionName]?.allowsUnsigned == true && values["Signature"] == nil
+        var callerKey = ""
+        if !unsigned {
+            callerKey = try verifySignature(http, parameters: parameters, values: values)
+            try Self.checkTimestamp(values["Timestamp"], now: now)
+        }
+
+        guard let version = values["Version"], !version.isEmpty else {
+            throw .invalidParams("The request must contain the parameter Version (2010-08-28 or 2008-09-17).")
+        }
+        guard Self.supportedVersions.contains(version) else {
+            throw .invalidParams("Version \(APIRequest.quoted(version)) is not supported; use 2010-08-28 or 2008-09-17.")
+        }
+        guard !actionName.isEmpty else { throw .invalidParams("The request must contain the parameter Action.") }
+        return APIRequest(action: actionName, version: version, callerKey: callerKey, parameters: parameters,
+                          values: values, now: now)
+    }
+
+    private static func parameters(of http: HTTPRequest) throws(APIError) -> [QueryParameter] {
+        let raw: String
+        switch http.method {
+        case "GET":
+            raw = http.rawQuery
+        case "POST":
+            if let type = http.contentType,
+               !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+                throw .invalidParams("A POST body must be application/x-www-form-urlencoded; got Content-Type \(APIRequest.quoted(type)).")
+            }
+            guard http.rawQuery.isEmpty else {
+                throw .invalidParams("Send the parameters in the POST body or in the query string, not in both.")
+            }
+            guard let body = String(validating: http.body, as: UTF8.self) else {
+                throw .invalidParams("The POST body is not valid UTF-8.")
+            }
+            raw = body
+        default:
+            throw APIError(code: "InvalidParams", message: "HTTP method \(http.method) is not supported; use GET or POST.",
+                           httpStatus: 405)
+        }
+        do {
+            return try QueryString.parse(raw[...])
+        } catch {
+            throw .invalidParams(error.description)
+        }
+    }
+
+    /// Checks the access key and the Signature Version 2 HMAC and returns the access key.
+    private func verifySignature(_ http: HTTPRequest, parameters: [QueryParameter], values: [String: String]) throws(APIError) -> String {
+        guard let accessKey = values["AWSAccessKeyId"], !accessKey.isEmpty else {
+            throw .invalidParams("The request must contain the parameter AWSAccessKeyId.")
+        }
+        let secret: String?
+        do {
+            secret = try store.secretKey(forCaller: accessKey)
+        } catch {
+            throw .internalError("The sandbox database could not be read: \(error)")
+        }
+        guard let secret else {
+            throw .authentication("InvalidClientTokenId", "The AWS Access Key Id \(APIRequest.quoted(accessKey)) is not registered with this sandbox.")
+        }
+        guard values["SignatureVersion"] == "2" else {
+            throw .invalidParams("SignatureVersion must be 2; got \(APIRequest.quoted(values["SignatureVersion"] ?? "")).")
+        }
+        guard let method = values["SignatureMethod"].flatMap(SignatureMethod.init(rawValue:)) else {
+            throw .invalidParams("SignatureMethod must be HmacSHA256 or HmacSHA1; got \(APIRequest.quoted(values["SignatureMethod"] ?? "")).")
+        }
+        guard let signature = values["Signature"], !signature.isEmpty else {
+            throw .invalidParams("The request must contain the parameter Signature.")
+        }
+        let matched = RequestSignature.matches(
+            signature: signature, verb: http.method, hostLines: RequestSignature.hostLines(port: port(), hostHeader: http.host),
+            path: "/", parameters: parameters, signatureName: "Signature", secretKey: secret, method: method)
+        guard matched else {
+            throw .authentication("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+        }
+        return accessKey
+    }
+
+    /// Checks `Timestamp`: ISO 8601 with seconds and an explicit zone, within `timestampWindow` of `now`.
+    static func checkTimestamp(_ value: String?, now: Date) throws(APIError) {
+        guard let value, !value.isEmpty else {
+            throw .invalidParams("The request must contain the parameter Timestamp.")
+        }
+        guard let date = ISO8601Timestamp.parse(value) else {
+            throw APIError.business("InvalidParameterValue", "Value \(APIRequest.quoted(value)) for parameter Timestamp is invalid. Must be in ISO8601 format, for example 2011-10-03T15:19:41Z.")
+        }
+        if abs(date.timeIntervalSince(now)) > timestampWindow {
+            throw APIError.business("RequestExpired", "Request has expired. Timestamp date is \(value); the sandbox clock reads \(ISO8601Timestamp.format(now)) and accepts 15 minutes either way.")
+        }
+    }
+
+    /// Runs `body` in one database transaction, passing APIError through and turning
+    /// database failures into InternalError.
+    func inTransaction<T>(_ body: () throws -> T) throws(APIError) -> T {
+        do {
+            return try store.database.transaction(body)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw .internalError("The sandbox database failed: \(error)")
+        }
+    }
+}
+
+/// Signature Version 2 checks shared by the API and the CBUI.
+enum RequestSignature {
+    /// The host lines a signature may have been made with: `127.0.0.1` with and without the bound
+    /// port, and the Host header with and without its port, lower-cased. Clients disagree on
+    /// whether the port belongs in the host line, so the sandbox accepts both forms.
+    static func hostLines(port: UInt16, hostHeader: String?) -> [String] {
+        var lines = ["127.0.0.1:\(port)", "127.0.0.1"]
+        if let header = hostHeader?.lowercased(), !header.isEmpty {
+            lines.append(header)
+            if let colon = header.lastIndex(of: ":"), !header.hasSuffix("]") {
+                lines.append(String(header[..<colon]))
+            }
+        }
+        var seen = Set<String>()
+        return lines.filter { seen.insert($0).inserted }
+    }
+
+    static func matches(signature: String, verb: String, hostLines: [String], path: String,
+                        parameters: [QueryParameter], signatureName: String, secretKey: String,
+                        method: SignatureMethod) -> Bool {
+        var matched = false
+        // Every candidate is computed and compared, so the time taken does not reveal which one matched.
+        for hostLine in hostLines {
+            let message = SignatureV2.stringToSign(verb: verb, hostLine: hostLine, path: path,
+                                                   parameters: parameters, excluding: signatureName)
+            let expected = SignatureV2.sign(message, secretKey: secretKey, method: method)
+            if SignatureV2.constantTimeEquals(expected, signature) { matched = true }
+        }
+        return matched
+    }
+}
+
+/// ISO 8601 timestamps as FPS requests carry them.
+enum ISO8601Timestamp {
+    /// Parses `YYYY-MM-DDThh:mm:ss`, optional fraction, then `Z` or `±hh:mm`. A value without a
+    /// zone is rejected: it would be read in an unknown local time.
+    static func parse(_ text: String) -> Date? {
+        let pattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+        guard let match = text.wholeMatch(of: pattern),
+              let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+              let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6),
+              (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
+        else { return nil }
+
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let days = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!),
+              days.contains(day), var date = calendar.date(from: components)
+        else { return nil }
+
+        if let fraction = match.7, let value = Double("0" + fraction) { date += value }
+        let zone = match.8
+        if zone != "Z" {
+            let sign: Double = zone.hasPrefix("-") ? -1 : 1
+            let hours = Double(zone.dropFirst().prefix(2)) ?? 0
+            let minutes = Double(zone.suffix(2)) ?? 0
+            guard hours <= 23, minutes <= 59 else { return nil }
+            date -= sign * (hours * 3600 + minutes * 60)
+        }
+        return date
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// The XML documents the API answers with.
+enum APIDocument {
+    static func success(action: String, version: String, fields: [ResultField]?, requestID: String) -> String {
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<\(action)Response xmlns=\"http://fps.amazonaws.com/doc/\(version)/\">"
+        if let fields {
+            xml += "<\(action)Result>"
+            for field in fields { xml += "<\(field.name)>\(escape(field.value))</\(field.name)>" }
+            xml += "</\(action)Result>"
+        }
+        xml += "<ResponseMetadata><RequestId>\(escape(requestID))</RequestId></ResponseMetadata>"
+        xml += "</\(action)Response>\n"
+        return xml
+    }
+
+    /// The REST error form: no namespace, and `RequestID` with a capital D.
+    static func error(code: String, message: String, requestID: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Response><Errors><Error><Code>\(escape(code))</Code><Message>\(escape(message))</Message></Error></Errors><RequestID>\(escape(requestID))</RequestID></Response>
+
+        """
+    }
+
+    static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&apos;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+}

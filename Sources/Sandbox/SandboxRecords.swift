@@ -1,0 +1,255 @@
+import Foundation
+import FPSClient
+import SQLiteStore
+
+/// The payment methods a buyer can pick on the CBUI page, named as FPS's `paymentMethod` values.
+enum PaymentMethod: String, CaseIterable, Sendable {
+    case creditCard = "CC"
+    case bankAccount = "ACH"
+    case balance = "ABT"
+
+    /// The CBUI status a successful authorization with this method returns.
+    var successStatus: CBUIStatus {
+        switch self {
+        case .creditCard: return .successCard
+        case .bankAccount: return .successBank
+        case .balance: return .successBalance
+        }
+    }
+
+    /// The sandbox's fixed test instrument for this method, as shown on the CBUI page.
+    var testInstrument: String {
+        switch self {
+        case .creditCard: return "Test credit card (Visa ending 1111)"
+        case .bankAccount: return "Test bank account (checking ending 6789)"
+        case .balance: return "Amazon Payments balance (test account)"
+        }
+    }
+}
+
+/// A signed CBUI SingleUse request that passed validation and waits for the buyer's decision.
+struct CBUIRequestRecord: Sendable {
+    var requestID: String
+    var callerKey: String
+    var callerReference: String
+    var amount: Money
+    var reserve: Bool
+    /// The methods the page offers: the requested `paymentMethod` set, only `CC` for a reserve order.
+    var offeredMethods: [PaymentMethod]
+    var returnURL: String
+    var merchantName: String
+    var paymentReason: String?
+    var createdAt: Date
+    var decidedAt: Date?
+    var outcome: String?
+}
+
+/// A SingleUse sender token minted by an approved CBUI request.
+struct TokenRecord: Sendable {
+    var tokenID: String
+    var callerKey: String
+    var callerReference: String
+    var cbuiRequestID: String?
+    var amount: Money
+    var reserve: Bool
+    var paymentMethod: PaymentMethod
+    /// `MM/YYYY` expiry of the test card; nil for bank and balance tokens.
+    var cardExpiry: String?
+    var createdAt: Date
+    var expiresAt: Date
+    var used: Bool
+}
+
+/// The two operations that create a transaction in the sandbox; Settle changes a Reserve in place.
+enum TransactionOperation: String, Sendable {
+    case pay = "PAY"
+    case reserve = "RESERVE"
+}
+
+/// A Pay or Reserve transaction with its current status and any scheduled change.
+struct TransactionRecord: Sendable {
+    var transactionID: String
+    var callerKey: String
+    var operation: TransactionOperation
+    var callerReference: String
+    var tokenID: String
+    var paymentMethod: PaymentMethod
+    var amount: Money
+    var settledAmount: Money?
+    var status: TransactionStatus
+    var statusCode: String
+    /// The status a Pending transaction moves to once `pendingUntil` has passed.
+    var pendingTarget: TransactionStatus?
+    var pendingUntil: Date?
+    /// When an unsettled reservation expires; nil for payments.
+    var reserveExpiresAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+}
+
+extension SandboxStore {
+    // MARK: CBUI requests
+
+    func insert(_ record: CBUIRequestRecord) throws {
+        try database.transaction {
+            try database.run("""
+                INSERT INTO cbui_requests (request_id, caller_key, caller_reference, amount_minor, currency, reserve,
+                    payment_methods, return_url, merchant_name, payment_reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(record.requestID), .text(record.callerKey), .text(record.callerReference),
+                      .integer(record.amount.minorUnits), .text(record.amount.currency), .integer(record.reserve ? 1 : 0),
+                      .text(record.offeredMethods.map(\.rawValue).joined(separator: ",")), .text(record.returnURL),
+                      .text(record.merchantName), SQLiteValue(record.paymentReason), .integer(record.createdAt.milliseconds)])
+        }
+    }
+
+    func cbuiRequest(id: String) throws -> CBUIRequestRecord? {
+        guard let row = try database.query("SELECT * FROM cbui_requests WHERE request_id = ?", [.text(id)]).first else {
+            return nil
+        }
+        let methods = (row.text("payment_methods") ?? "").split(separator: ",").compactMap { PaymentMethod(rawValue: String($0)) }
+        return CBUIRequestRecord(
+            requestID: row.text("request_id") ?? id,
+            callerKey: row.text("caller_key") ?? "",
+            callerReference: row.text("caller_reference") ?? "",
+            amount: Money(minorUnits: row.integer("amount_minor") ?? 0, currency: row.text("currency") ?? "USD"),
+            reserve: row.integer("reserve") == 1,
+            offeredMethods: methods,
+            returnURL: row.text("return_url") ?? "",
+            merchantName: row.text("merchant_name") ?? "",
+            paymentReason: row.text("payment_reason"),
+            createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
+            decidedAt: row.integer("decided_at").map(Date.init(milliseconds:)),
+            outcome: row.text("outcome"))
+    }
+
+    func markDecided(requestID: String, outcome: CBUIStatus, tokenID: String?, at now: Date) throws {
+        try database.run("UPDATE cbui_requests SET decided_at = ?, outcome = ?, token_id = ? WHERE request_id = ?",
+                         [.integer(now.milliseconds), .text(outcome.rawValue), SQLiteValue(tokenID), .text(requestID)])
+    }
+
+    // MARK: Tokens
+
+    func insert(_ token: TokenRecord) throws {
+        try database.run("""
+            INSERT INTO tokens (token_id, caller_key, caller_reference, cbui_request_id, amount_minor, currency, reserve,
+                payment_method, card_expiry, created_at, expires_at, used)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(token.tokenID), .text(token.callerKey), .text(token.callerReference), SQLiteValue(token.cbuiRequestID),
+                  .integer(token.amount.minorUnits), .text(token.amount.currency), .integer(token.reserve ? 1 : 0),
+                  .text(token.paymentMethod.rawValue), SQLiteValue(token.cardExpiry), .integer(token.createdAt.milliseconds),
+                  .integer(token.expiresAt.milliseconds), .integer(token.used ? 1 : 0)])
+    }
+
+    func token(id: String) throws -> TokenRecord? {
+        guard let row = try database.query("SELECT * FROM tokens WHERE token_id = ?", [.text(id)]).first else { return nil }
+        return TokenRecord(
+            tokenID: row.text("token_id") ?? id,
+            callerKey: row.text("caller_key") ?? "",
+            callerReference: row.text("caller_reference") ?? "",
+            cbuiRequestID: row.text("cbui_request_id"),
+            amount: Money(minorUnits: row.integer("amount_minor") ?? 0, currency: row.text("currency") ?? "USD"),
+            reserve: row.integer("reserve") == 1,
+            paymentMethod: PaymentMethod(rawValue: row.text("payment_method") ?? "") ?? .creditCard,
+            cardExpiry: row.text("card_expiry"),
+            createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
+            expiresAt: Date(milliseconds: row.integer("expires_at") ?? 0),
+            used: row.integer("used") == 1)
+    }
+
+    func hasToken(callerKey: String, callerReference: String) throws -> Bool {
+        try !database.query("SELECT 1 AS found FROM tokens WHERE caller_key = ? AND caller_reference = ?",
+                            [.text(callerKey), .text(callerReference)]).isEmpty
+    }
+
+    func markTokenUsed(_ tokenID: String, by transactionID: String) throws {
+        try database.run("UPDATE tokens SET used = 1, used_by_transaction = ? WHERE token_id = ?",
+                         [.text(transactionID), .text(tokenID)])
+    }
+
+    // MARK: Transactions
+
+    func insert(_ record: TransactionRecord) throws {
+        try database.run("""
+            INSERT INTO transactions (transaction_id, caller_key, operation, caller_reference, token_id, payment_method,
+                amount_minor, currency, settled_amount_minor, status, status_code, pending_target, pending_until,
+                reserve_expires_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(record.transactionID), .text(record.callerKey), .text(record.operation.rawValue),
+                  .text(record.callerReference), .text(record.tokenID), .text(record.paymentMethod.rawValue),
+                  .integer(record.amount.minorUnits), .text(record.amount.currency),
+                  SQLiteValue(record.settledAmount?.minorUnits), .text(record.status.rawValue), .text(record.statusCode),
+                  SQLiteValue(record.pendingTarget?.rawValue), SQLiteValue(record.pendingUntil?.milliseconds),
+                  SQLiteValue(record.reserveExpiresAt?.milliseconds), .integer(record.createdAt.milliseconds),
+                  .integer(record.updatedAt.milliseconds)])
+        try appendHistory(record)
+    }
+
+    /// Writes the mutable fields of `record` and appends its status to the history.
+    func update(_ record: TransactionRecord) throws {
+        try database.run("""
+            UPDATE transactions SET settled_amount_minor = ?, status = ?, status_code = ?, pending_target = ?,
+                pending_until = ?, updated_at = ? WHERE transaction_id = ?
+            """, [SQLiteValue(record.settledAmount?.minorUnits), .text(record.status.rawValue), .text(record.statusCode),
+                  SQLiteValue(record.pendingTarget?.rawValue), SQLiteValue(record.pendingUntil?.milliseconds),
+                  .integer(record.updatedAt.milliseconds), .text(record.transactionID)])
+        try appendHistory(record)
+    }
+
+    func transaction(id: String) throws -> TransactionRecord? {
+        guard let row = try database.query("SELECT * FROM transactions WHERE transaction_id = ?", [.text(id)]).first else {
+            return nil
+        }
+        let currency = row.text("currency") ?? "USD"
+        return TransactionRecord(
+            transactionID: row.text("transaction_id") ?? id,
+            callerKey: row.text("caller_key") ?? "",
+            operation: TransactionOperation(rawValue: row.text("operation") ?? "") ?? .pay,
+            callerReference: row.text("caller_reference") ?? "",
+            tokenID: row.text("token_id") ?? "",
+            paymentMethod: PaymentMethod(rawValue: row.text("payment_method") ?? "") ?? .creditCard,
+            amount: Money(minorUnits: row.integer("amount_minor") ?? 0, currency: currency),
+            settledAmount: row.integer("settled_amount_minor").map { Money(minorUnits: $0, currency: currency) },
+            status: TransactionStatus(rawValue: row.text("status") ?? "") ?? .failure,
+            statusCode: row.text("status_code") ?? "",
+            pendingTarget: row.text("pending_target").flatMap(TransactionStatus.init(rawValue:)),
+            pendingUntil: row.integer("pending_until").map(Date.init(milliseconds:)),
+            reserveExpiresAt: row.integer("reserve_expires_at").map(Date.init(milliseconds:)),
+            createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
+            updatedAt: Date(milliseconds: row.integer("updated_at") ?? 0))
+    }
+
+    /// Returns the status changes of a transaction, oldest first.
+    func statusHistory(transactionID: String) throws -> [(status: String, statusCode: String, at: Date)] {
+        try database.query("SELECT status, status_code, changed_at FROM status_history WHERE transaction_id = ? ORDER BY id",
+                           [.text(transactionID)])
+            .map { ($0.text("status") ?? "", $0.text("status_code") ?? "", Date(milliseconds: $0.integer("changed_at") ?? 0)) }
+    }
+
+    private func appendHistory(_ record: TransactionRecord) throws {
+        try database.run("INSERT INTO status_history (transaction_id, status, status_code, changed_at) VALUES (?, ?, ?, ?)",
+                         [.text(record.transactionID), .text(record.status.rawValue), .text(record.statusCode),
+                          .integer(record.updatedAt.milliseconds)])
+    }
+
+    // MARK: Idempotency
+
+    /// The remembered request for a CallerReference: its action, parameter fingerprint and transaction.
+    func idempotencyEntry(callerKey: String, callerReference: String)
+        throws -> (action: String, fingerprint: String, transactionID: String, createdAt: Date)? {
+        guard let row = try database.query(
+            "SELECT action, fingerprint, transaction_id, created_at FROM idempotency WHERE caller_key = ? AND caller_reference = ?",
+            [.text(callerKey), .text(callerReference)]).first else { return nil }
+        return (row.text("action") ?? "", row.text("fingerprint") ?? "", row.text("transaction_id") ?? "",
+                Date(milliseconds: row.integer("created_at") ?? 0))
+    }
+
+    func rememberIdempotency(callerKey: String, callerReference: String, action: String, fingerprint: String,
+                             transactionID: String, at now: Date) throws {
+        try database.run("""
+            INSERT OR REPLACE INTO idempotency (caller_key, caller_reference, action, fingerprint, transaction_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [.text(callerKey), .text(callerReference), .text(action), .text(fingerprint), .text(transactionID),
+                  .integer(now.milliseconds)])
+    }
+}

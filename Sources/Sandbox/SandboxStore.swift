@@ -1,0 +1,140 @@
+import Foundation
+import SQLiteStore
+
+/// The sandbox's durable state in one SQLite file.
+///
+/// Times are stored as integer milliseconds since 1970 (UTC). Every write that belongs to one
+/// API call or CBUI decision runs inside one `BEGIN IMMEDIATE` transaction, and the database
+/// runs with `synchronous=FULL`, so a response is only sent after its rows are on disk.
+final class SandboxStore: Sendable {
+    let database: SQLiteDatabase
+
+    init(path: String) throws {
+        database = try SQLiteDatabase(path: path)
+        try database.execute(Self.schema)
+    }
+
+    private static let schema = """
+        CREATE TABLE IF NOT EXISTS callers (
+            access_key_id TEXT PRIMARY KEY,
+            secret_key TEXT NOT NULL,
+            description TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS signing_keys (
+            directory TEXT PRIMARY KEY,
+            private_key_pem TEXT NOT NULL,
+            certificate_pem TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS cbui_requests (
+            request_id TEXT PRIMARY KEY,
+            caller_key TEXT NOT NULL,
+            caller_reference TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            reserve INTEGER NOT NULL,
+            payment_methods TEXT NOT NULL,
+            return_url TEXT NOT NULL,
+            merchant_name TEXT NOT NULL,
+            payment_reason TEXT,
+            created_at INTEGER NOT NULL,
+            decided_at INTEGER,
+            outcome TEXT,
+            token_id TEXT
+        );
+        CREATE TABLE IF NOT EXISTS tokens (
+            token_id TEXT PRIMARY KEY,
+            caller_key TEXT NOT NULL,
+            caller_reference TEXT NOT NULL,
+            cbui_request_id TEXT,
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            reserve INTEGER NOT NULL,
+            payment_method TEXT NOT NULL,
+            card_expiry TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used INTEGER NOT NULL DEFAULT 0,
+            used_by_transaction TEXT
+        );
+        CREATE INDEX IF NOT EXISTS tokens_by_reference ON tokens (caller_key, caller_reference);
+        CREATE TABLE IF NOT EXISTS transactions (
+            transaction_id TEXT PRIMARY KEY,
+            caller_key TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            caller_reference TEXT NOT NULL,
+            token_id TEXT NOT NULL,
+            payment_method TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            settled_amount_minor INTEGER,
+            status TEXT NOT NULL,
+            status_code TEXT NOT NULL,
+            pending_target TEXT,
+            pending_until INTEGER,
+            reserve_expires_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS status_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            transaction_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_code TEXT NOT NULL,
+            changed_at INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS idempotency (
+            caller_key TEXT NOT NULL,
+            caller_reference TEXT NOT NULL,
+            action TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            transaction_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (caller_key, caller_reference)
+        );
+        """
+
+    // MARK: Callers
+
+    func registerCaller(accessKeyID: String, secretKey: String, description: String?, now: Date) throws {
+        try database.transaction {
+            try database.run("""
+                INSERT INTO callers (access_key_id, secret_key, description, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (access_key_id) DO UPDATE SET secret_key = excluded.secret_key, description = excluded.description
+                """, [.text(accessKeyID), .text(secretKey), SQLiteValue(description), .integer(now.milliseconds)])
+        }
+    }
+
+    func secretKey(forCaller accessKeyID: String) throws -> String? {
+        try database.query("SELECT secret_key FROM callers WHERE access_key_id = ?", [.text(accessKeyID)])
+            .first?.text("secret_key")
+    }
+
+    // MARK: Signing key
+
+    /// Returns the newest stored signing identity, generating and storing one when there is none.
+    func loadOrCreateSigningIdentity(now: Date) throws -> SigningIdentity {
+        if let row = try database.query(
+            "SELECT directory, private_key_pem, certificate_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1").first,
+            let directory = row.text("directory"), let key = row.text("private_key_pem"), let certificate = row.text("certificate_pem") {
+            return try SigningIdentity(privateKeyPEM: key, certificatePEM: certificate, directory: directory)
+        }
+        let identity = try SigningIdentity.generate(now: now)
+        try database.transaction {
+            try database.run("""
+                INSERT OR REPLACE INTO signing_keys (directory, private_key_pem, certificate_pem, created_at) VALUES (?, ?, ?, ?)
+                """, [.text(identity.directory), .text(identity.privateKeyPEM), .text(identity.certificatePEM), .integer(now.milliseconds)])
+        }
+        return identity
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the unit of every time column in the sandbox database.
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    init(milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
