@@ -1,13 +1,13 @@
 import Foundation
 
-/// How the client sends API calls. Both are valid FPS; the verb is part of the signature.
+/// The HTTP method for API calls. FPS accepts both, and the method is part of the signature.
 public enum HTTPMethodChoice: String, Sendable {
     case get = "GET"
     case post = "POST"
 }
 
 /// Signs FPS API calls with Signature Version 2, sends them through an `HTTPTransport` and
-/// decodes the XML answers.
+/// decodes the XML responses.
 ///
 /// The client validates arguments before anything is signed and reports each request and
 /// response to `events` with tokens and signatures redacted. It never retries on its own:
@@ -218,7 +218,7 @@ public final class FPSAPIClient: FPSActions, Sendable {
         }
     }
 
-    /// Decodes the answer and reports it to `events`, success or error alike.
+    /// Decodes the response and reports it to `events`, success or error alike.
     private func finish<Result>(_ action: String, _ exchange: Exchange, decode: (HTTPResponse) throws(FPSError) -> Result) throws(FPSError) -> Result {
         do {
             let result = try decode(exchange.response)

@@ -95,7 +95,7 @@ public struct URLSessionTransport: HTTPTransport {
         }
 
         guard let http = response as? HTTPURLResponse else {
-            throw .transport("The answer from \(Self.origin(of: request.url)) was not an HTTP response.")
+            throw .transport("The response from \(Self.origin(of: request.url)) was not an HTTP response. Check the endpoint setting.")
         }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
@@ -104,7 +104,7 @@ public struct URLSessionTransport: HTTPTransport {
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
     }
 
-    /// Names the failure in the usual words and says what to check next.
+    /// Describes the failure in the usual words, with what to check next.
     static func describe(_ error: URLError, url: URL, timeoutSeconds: Int) -> String {
         let origin = origin(of: url)
         switch error.code {
@@ -115,7 +115,7 @@ public struct URLSessionTransport: HTTPTransport {
         case .cannotFindHost, .dnsLookupFailed:
             return "The host \(url.host ?? "?") was not found. Check the endpoint setting."
         case .networkConnectionLost:
-            return "The connection to \(origin) was lost before the answer arrived. Check the transaction status before retrying."
+            return "The connection to \(origin) was lost before the response arrived. Check the transaction status before retrying."
         case .notConnectedToInternet:
             return "There is no network connection for \(origin)."
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,

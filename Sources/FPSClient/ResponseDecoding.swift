@@ -1,6 +1,6 @@
 import Foundation
 
-/// The answer to VerifySignature: `Success` or `Failure`, both sent with HTTP 200.
+/// The VerifySignature result: `Success` or `Failure`, both sent with HTTP 200.
 public struct VerifySignatureResult: Sendable, Equatable {
     /// The `VerificationStatus` text as sent, kept even when it is neither word.
     public var verificationStatus: String
@@ -55,16 +55,16 @@ public enum FPSResponseDecoder {
     public static func transactionResult(action: String, response: HTTPResponse) throws(FPSError) -> TransactionResult {
         let root = try successRoot(action: action, response: response)
         guard let result = root.child("\(action)Result") else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) answer has no \(action)Result element.")
+            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) response has no \(action)Result element.")
         }
         guard let transactionID = result.value(at: "TransactionId") else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) answer has no TransactionId. Check the transaction with GetTransactionStatus before retrying.")
+            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) response has no TransactionId. Check the transaction with GetTransactionStatus before retrying.")
         }
         guard let statusWord = result.value(at: "TransactionStatus") else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) answer for transaction \(transactionID) has no TransactionStatus.")
+            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) response for transaction \(transactionID) has no TransactionStatus.")
         }
         guard let status = TransactionStatus(wire: statusWord) else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) answer for transaction \(transactionID) has the unknown TransactionStatus \"\(statusWord)\".")
+            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) response for transaction \(transactionID) has the unknown TransactionStatus \"\(statusWord)\".")
         }
         return TransactionResult(
             transactionID: transactionID, status: status,
@@ -72,20 +72,20 @@ public enum FPSResponseDecoder {
             callerReference: result.value(at: "CallerReference"), requestID: requestID(of: root))
     }
 
-    /// Decodes the answer to VerifySignature.
+    /// Decodes the VerifySignature response.
     public static func verifySignatureResult(response: HTTPResponse) throws(FPSError) -> VerifySignatureResult {
         let root = try successRoot(action: "VerifySignature", response: response)
         guard let status = root.value(at: "VerifySignatureResult", "VerificationStatus") else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The VerifySignature answer has no VerificationStatus.")
+            throw .malformedResponse(httpStatus: response.status, detail: "The VerifySignature response has no VerificationStatus.")
         }
         return VerifySignatureResult(verificationStatus: status, requestID: requestID(of: root))
     }
 
-    /// Decodes the answer to GetTokenByCaller.
+    /// Decodes the GetTokenByCaller response.
     public static func tokenResult(response: HTTPResponse) throws(FPSError) -> FPSToken {
         let root = try successRoot(action: "GetTokenByCaller", response: response)
         guard let token = root.element(at: ["GetTokenByCallerResult", "Token"]), let tokenID = token.value(at: "TokenId") else {
-            throw .malformedResponse(httpStatus: response.status, detail: "The GetTokenByCaller answer has no Token with a TokenId.")
+            throw .malformedResponse(httpStatus: response.status, detail: "The GetTokenByCaller response has no Token with a TokenId.")
         }
         return FPSToken(
             tokenID: tokenID, friendlyName: token.value(at: "FriendlyName"), tokenStatus: token.value(at: "TokenStatus"),
@@ -94,12 +94,12 @@ public enum FPSResponseDecoder {
             paymentReason: token.value(at: "PaymentReason"), requestID: requestID(of: root))
     }
 
-    /// Decodes an answer that carries only `ResponseMetadata` (CancelToken) and returns its request id.
+    /// Decodes a response that carries only `ResponseMetadata` (CancelToken) and returns its request id.
     public static func metadataOnlyResult(action: String, response: HTTPResponse) throws(FPSError) -> String? {
         requestID(of: try successRoot(action: action, response: response))
     }
 
-    /// Returns the error a non-200 answer stands for: `FPSError.service` for a readable error
+    /// Returns the error for a non-200 response: `FPSError.service` for a readable error
     /// document, otherwise `FPSError.malformedResponse` with the HTTP status.
     public static func serviceError(from response: HTTPResponse) -> FPSError {
         switch FPSXML.parse(response.body) {
@@ -120,7 +120,7 @@ public enum FPSResponseDecoder {
         let root: FPSXMLElement
         switch FPSXML.parse(response.body) {
         case .failure(let failure):
-            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) answer is not well-formed XML (\(failure.detail)).")
+            throw .malformedResponse(httpStatus: response.status, detail: "The \(action) response is not well-formed XML (\(failure.detail)).")
         case .success(let parsed):
             root = parsed
         }

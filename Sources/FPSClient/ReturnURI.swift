@@ -20,7 +20,7 @@ public struct ReturnURI: Sendable, Equatable {
         self.parameters = parameters
     }
 
-    /// The decoded value of the parameter `name`; an empty string for a bare `name` or `name=`.
+    /// Returns the decoded value of the parameter `name`, an empty string for a bare `name` or `name=`.
     public func value(_ name: String) -> String? {
         parameters.first { $0.name == name }?.value
     }
@@ -108,7 +108,7 @@ public struct ReturnURI: Sendable, Equatable {
         return String(current)
     }
 
-    /// The first 60 characters, enough to recognise the URI without printing its signature.
+    /// Shortens the text to 60 characters, enough to recognise the URI without printing its signature.
     static func preview(_ text: String) -> String {
         text.count <= 60 ? text : "\(text.prefix(60))…"
     }
@@ -148,7 +148,7 @@ public struct Authorization: Sendable, Equatable {
     }
 }
 
-/// Why a return URI was not accepted, with a message a clerk can act on.
+/// The reason a return URI was rejected, with a message a clerk can act on.
 public struct ReturnRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case malformed, signatureInvalid, couldNotVerify, failureStatus, callerReferenceMismatch, missingToken, cardRequired, certificateNotAllowed

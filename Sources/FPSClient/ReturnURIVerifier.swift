@@ -89,9 +89,9 @@ public final class ReturnURIVerifier: Sendable {
         await verifySignature(httpMethod: "GET", hostLine: uri.hostLine, path: uri.path, parameters: uri.parameters)
     }
 
-    /// Verifies an IPN or a return URI received at `endpoint` (scheme, host, port and path of
-    /// the URL that received it; any query in `endpoint` is ignored) with `parameters` decoded
-    /// from the query string or the POST body.
+    /// Verifies an IPN or a return URI with `parameters` decoded from the query string or the
+    /// POST body. `endpoint` is the URL that received it, and only its scheme, host, port and
+    /// path are used.
     public func verifySignature(httpMethod: String, endpoint: URL, parameters: [QueryParameter]) async -> SignatureVerification {
         guard let parts = endpoint.fpsParts else {
             return .couldNotVerify(code: "InvalidEndpoint", message: "The endpoint \(endpoint.absoluteString) is not an absolute http(s) URL, so the signed string cannot be rebuilt.")
@@ -163,10 +163,10 @@ public final class ReturnURIVerifier: Sendable {
             return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate at \(Self.shortURL(certificateURL)) could not be fetched: \(error.description) Try again in a moment."))
         }
         if (300..<400).contains(response.status) {
-            return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate URL \(Self.shortURL(certificateURL)) answered with a redirect (HTTP \(response.status)), which is not followed because the certificate must come from the allow-listed address itself."))
+            return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate URL \(Self.shortURL(certificateURL)) returned a redirect (HTTP \(response.status)), which is not followed because the certificate must come from the allow-listed address itself."))
         }
         guard response.status == 200 else {
-            return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate URL \(Self.shortURL(certificateURL)) answered HTTP \(response.status). Try again later; if it persists, check the payment service."))
+            return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate URL \(Self.shortURL(certificateURL)) returned HTTP \(response.status). Try again later; if it persists, check the payment service."))
         }
         guard response.body.count <= Self.maximumCertificateBytes else {
             return .failure(FetchFailure(code: "CertificateTooLarge", message: "The certificate at \(Self.shortURL(certificateURL)) is \(response.body.count) bytes, above the \(Self.maximumCertificateBytes)-byte limit, so it was not used."))
@@ -175,7 +175,7 @@ public final class ReturnURIVerifier: Sendable {
         return .success(response.body)
     }
 
-    /// The URL without its query, which may carry a request id of no use to a clerk.
+    /// Drops the query, which may carry a request id of no use to a clerk, and caps the length.
     static func shortURL(_ url: String) -> String {
         let withoutQuery = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         return withoutQuery.count <= 80 ? String(withoutQuery) : "\(withoutQuery.prefix(80))…"
@@ -190,10 +190,14 @@ public final class ReturnURIVerifier: Sendable {
     /// Checks a pasted return URI for the order waiting on `expectedCallerReference` and returns
     /// the authorized token, or the first reason to refuse it.
     ///
-    /// Order of checks, first failure wins: the URI parses and has its required parameters;
-    /// `callerReference` matches; the certificate URL is allow-listed; the signature verifies;
-    /// the status is a success (SA, SB or SC); `tokenID` is present; and with `requireCard`
-    /// (a reserve order) the status is SC.
+    /// The checks run in this order, and the first failure is returned:
+    /// 1. the URI parses and has `status`, `callerReference`, `certificateUrl` and `signature`,
+    /// 2. `callerReference` matches,
+    /// 3. the certificate URL is allow-listed,
+    /// 4. the signature verifies,
+    /// 5. the status is a success (SA, SB or SC),
+    /// 6. `tokenID` is present,
+    /// 7. with `requireCard` (a reserve order), the status is SC.
     public func authorize(_ rawURI: String, expectedCallerReference: String, requireCard: Bool) async -> Result<Authorization, ReturnRefusal> {
         let uri: ReturnURI
         do {

@@ -19,12 +19,12 @@ public struct FPSXMLElement: Sendable, Equatable {
         self.children = children
     }
 
-    /// The first child with local name `name`, whatever its namespace.
+    /// Returns the first child with local name `name`, whatever its namespace.
     public func child(_ name: String) -> FPSXMLElement? {
         children.first { $0.name == name }
     }
 
-    /// The element reached by following local names from this one.
+    /// Returns the element reached by following local names from this one.
     public func element(at path: [String]) -> FPSXMLElement? {
         var current = self
         for name in path {
@@ -34,8 +34,8 @@ public struct FPSXMLElement: Sendable, Equatable {
         return current
     }
 
-    /// The trimmed text at `path`, or nil when the element is missing or empty, so that
-    /// `<StatusCode/>` and whitespace-only content both read as absent.
+    /// Returns the trimmed text at `path`, or nil when the element is missing or empty, so
+    /// that `<StatusCode/>` and whitespace-only content both read as absent.
     public func value(at path: String...) -> String? {
         guard let text = element(at: path)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             return nil
@@ -46,9 +46,9 @@ public struct FPSXMLElement: Sendable, Equatable {
 
 /// Parses FPS response bodies with Foundation's namespace-aware `XMLParser`.
 public enum FPSXML {
-    /// Documents above this size are refused; real FPS answers are well under 4 KiB.
+    /// Maximum document size accepted. The FPS responses in the samples are under 1 KiB.
     public static let maximumDocumentBytes = 1 << 20
-    /// Deeper nesting is refused; FPS documents are at most five levels deep.
+    /// Maximum element depth accepted. FPS documents are at most four levels deep.
     public static let maximumDepth = 32
 
     /// Parses `data` into its root element, or returns why it is not a well-formed document.
@@ -80,7 +80,7 @@ public enum FPSXML {
     }
 }
 
-/// Why a body is not a well-formed XML document.
+/// The reason a body is not a well-formed XML document.
 public struct XMLParseFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public let detail: String
     public var description: String { detail }

@@ -23,7 +23,7 @@ struct APIClientRequestTests {
         return formatter.date(from: timestamp)!
     }
 
-    /// A client configured exactly as the vector's signer was, with a fake transport.
+    /// Builds a client configured exactly as the vector's signer was, with a fake transport.
     static func client(for vector: SigV2VectorFile.Vector, transport: any HTTPTransport, events: FPSEventSink? = nil) -> FPSAPIClient {
         let input = vector.input
         // Port 8080 is the plain-HTTP local sandbox; the scheme does not change a host line
@@ -41,7 +41,7 @@ struct APIClientRequestTests {
             events: events)
     }
 
-    /// The decoded parameters a request carries, from its query (GET) or body (POST).
+    /// Decodes the parameters a request carries in its query (GET) or body (POST).
     static func sentParameters(_ request: HTTPRequest) throws -> [String: String] {
         let raw: String
         if request.method == "POST" {

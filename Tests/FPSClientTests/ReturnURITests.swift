@@ -110,7 +110,7 @@ struct ReturnURIVectorTests {
         #expect(Self.vectors.count == 8)
     }
 
-    /// The received parameters of a vector, decoded from its wire form.
+    /// Decodes the received parameters of a vector from its wire form.
     static func receivedParameters(_ vector: RSAVectorFile.Vector) throws -> [QueryParameter] {
         if let uri = vector.received_uri {
             return try ReturnURI.parse(uri).parameters

@@ -130,7 +130,7 @@ func dictionary(_ parameters: [QueryParameter]) -> [String: String] {
 
 // MARK: - Fake transports
 
-/// Records every request and answers from a closure; never touches the network.
+/// Records every request and returns the response a closure builds, without any network.
 final class RecordingTransport: HTTPTransport {
     private let recorded = Mutex<[HTTPRequest]>([])
     private let respond: @Sendable (HTTPRequest) -> Result<HTTPResponse, FPSError>
@@ -139,7 +139,7 @@ final class RecordingTransport: HTTPTransport {
         self.respond = respond
     }
 
-    /// Answers every request with `status` and the given XML body.
+    /// Returns `status` and the given XML body for every request.
     convenience init(status: Int = 200, xml: String) {
         self.init { _ in .success(HTTPResponse(status: status, headers: ["Content-Type": "text/xml"], body: Data(xml.utf8))) }
     }

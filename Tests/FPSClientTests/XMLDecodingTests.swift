@@ -172,7 +172,7 @@ struct XMLEdgeCaseTests {
         }
     }
 
-    @Test("non-XML body for HTTP 500 and 503 is a retryable malformed response", arguments: [500, 503])
+    @Test("non-XML 500 and 503 are retryable", arguments: [500, 503])
     func nonXMLServerError(_ status: Int) {
         let error = FPSResponseDecoder.serviceError(from: response("<html><body>Bad Gateway</body>", status: status))
         guard case .malformedResponse(let httpStatus, let detail) = error else {
