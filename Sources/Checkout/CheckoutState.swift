@@ -124,9 +124,16 @@ public struct CheckoutState: Sendable {
     public func availability(of action: CheckoutAction) -> (allowed: Bool, reason: String) {
         switch action {
         case .buildURL:
-            if phase != .assembling { return (false, "The URL is already built for this order.") }
-            if lines.isEmpty { return (false, "Add at least one line first.") }
-            return (true, "Sign the CBUI URL for the customer.")
+            switch phase {
+            case .assembling:
+                if lines.isEmpty { return (false, "Add at least one line first.") }
+                return (true, "Sign the CBUI URL for the customer.")
+            case .awaitingReturn, .authorized, .failed:
+                if lines.isEmpty { return (false, "Add at least one line first.") }
+                return (true, "Sign a new CBUI URL. A return URI for the previous URL is then rejected.")
+            default:
+                return (false, "This order already has a transaction. Start a new order for another payment.")
+            }
         case .pay:
             if phase != .authorized { return (false, "Pay needs an authorized return URI first.") }
             if mode != .payNow { return (false, "This order was authorized for a reserve; use Reserve.") }
@@ -140,8 +147,12 @@ public struct CheckoutState: Sendable {
             return (true, "Capture the reserved amount.")
         case .newOrder:
             switch phase {
-            case .paying, .reserving, .settling, .pending:
+            case .paying, .reserving, .settling:
                 return (false, "Wait for the running transaction to reach a final status.")
+            case .pending where busyStep != nil:
+                return (false, "Wait for the running transaction to reach a final status.")
+            case .pending:
+                return (true, "Start a new order. This one stays pending in the ledger; open it later to check its status.")
             default:
                 return (true, "Start a new order; this one stays in the ledger.")
             }
@@ -164,4 +175,6 @@ public enum CheckoutIntent: Sendable {
     case newOrder
     /// Reopens an order from the ledger, for example a reserved order waiting for Settle.
     case open(orderID: String)
+    /// Polls a Pending transaction again after the session stopped polling it.
+    case refreshStatus
 }

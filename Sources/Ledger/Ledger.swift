@@ -42,8 +42,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Replaces all lines of an order and stores the new total.
-    public func replaceLines(orderID: Int64, lines: [LedgerLine]) throws {
+    /// Replaces all lines of an order and stores the new total, and `phase` when given, in one commit.
+    public func replaceLines(orderID: Int64, lines: [LedgerLine], phase: String? = nil) throws {
         var total: Int64 = 0
         for line in lines {
             let (lineTotal, productOverflow) = line.unitPriceMinor.multipliedReportingOverflow(by: line.quantity)
@@ -61,8 +61,8 @@ public final class Ledger: Sendable {
                     """, [.integer(orderID), .integer(Int64(position)), .text(line.description),
                           .integer(line.quantity), .integer(line.unitPriceMinor)])
             }
-            try database.run("UPDATE orders SET total_minor = ?, updated = ? WHERE id = ?",
-                             [.integer(total), .integer(Self.now()), .integer(orderID)])
+            try updateOrder(orderID, set: "total_minor = ?", [.integer(total)])
+            if let phase { try updateOrder(orderID, set: "phase = ?", [.text(phase)]) }
         }
     }
 
@@ -71,9 +71,12 @@ public final class Ledger: Sendable {
         try database.transaction { try updateOrder(orderID, set: "phase = ?", [.text(phase)]) }
     }
 
-    /// Stores the order's charge mode.
-    public func setMode(orderID: Int64, mode: String) throws {
-        try database.transaction { try updateOrder(orderID, set: "mode = ?", [.text(mode)]) }
+    /// Stores the order's charge mode, and `phase` when given, in one commit.
+    public func setMode(orderID: Int64, mode: String, phase: String? = nil) throws {
+        try database.transaction {
+            try updateOrder(orderID, set: "mode = ?", [.text(mode)])
+            if let phase { try updateOrder(orderID, set: "phase = ?", [.text(phase)]) }
+        }
     }
 
     /// Returns one order, or nil when the id is unknown.

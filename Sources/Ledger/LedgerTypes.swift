@@ -119,6 +119,9 @@ public enum JournalOutcome: String, Sendable {
     case answered
     /// The endpoint rejected the request, or the call failed after its retries.
     case failed
+    /// The process stopped before the outcome was written. A later entry re-sent or
+    /// reconciled the call.
+    case interrupted
 }
 
 /// A money-moving call as written before it was sent, with its outcome once known.

@@ -65,10 +65,13 @@ struct LedgerTests {
         #expect(detail.latestTransaction == nil)
         #expect(detail.cbuiURL == nil)
 
-        try ledger.replaceLines(orderID: order.id, lines: [lines[1]])
+        // Editing a signed order resets its phase in the same commit.
+        try ledger.setPhase(orderID: order.id, phase: "awaitingReturn")
+        try ledger.replaceLines(orderID: order.id, lines: [lines[1]], phase: "assembling")
         let shorter = try ledger.loadOrder(order.id)
         #expect(shorter.lines == [lines[1]])
         #expect(shorter.order.totalMinor == 250)
+        #expect(shorter.order.phase == "assembling")
     }
 
     @Test("line total overflow is rejected")

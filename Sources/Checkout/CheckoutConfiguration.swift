@@ -1,0 +1,68 @@
+import FPSClient
+import Foundation
+import Synchronization
+
+/// What a checkout session needs besides its collaborators: where FPS is, who the caller is,
+/// and how patiently to retry and poll.
+public struct CheckoutConfiguration: Sendable {
+    public var endpoints: FPSEndpoints
+    public var credentials: FPSCredentials
+    /// The merchant page the CBUI sends the customer back to. The console never serves it:
+    /// the customer's browser shows its address, and the clerk pastes that address back.
+    public var returnURL: String
+    /// Start of the CBUI `paymentReason` shown to the customer; the order id follows it.
+    public var paymentReasonPrefix: String
+    /// The desk's name, stored on every order and part of every CallerReference.
+    public var desk: String
+    /// Time between two GetTransactionStatus calls while a transaction is Pending.
+    public var pollInterval: Duration
+    /// Status checks before the session stops polling and leaves the order Pending.
+    public var maxPolls: Int
+    /// Attempts per money-moving call, the first included, for network errors and HTTP 500/503.
+    public var maxAttempts: Int
+    /// Wait before the second attempt. Each later wait is four times longer, up to `maxRetryDelay`.
+    public var retryBaseDelay: Duration
+    public var maxRetryDelay: Duration
+
+    public static let defaultReturnURL = "http://127.0.0.1/fps-checkout/return"
+
+    public init(endpoints: FPSEndpoints, credentials: FPSCredentials, returnURL: String = defaultReturnURL,
+                paymentReasonPrefix: String = "Phone order", desk: String = "desk1",
+                pollInterval: Duration = .seconds(1), maxPolls: Int = 120, maxAttempts: Int = 4,
+                retryBaseDelay: Duration = .milliseconds(250), maxRetryDelay: Duration = .seconds(4)) {
+        self.endpoints = endpoints
+        self.credentials = credentials
+        self.returnURL = returnURL
+        self.paymentReasonPrefix = paymentReasonPrefix
+        self.desk = desk
+        self.pollInterval = pollInterval
+        self.maxPolls = max(1, maxPolls)
+        self.maxAttempts = max(1, maxAttempts)
+        self.retryBaseDelay = retryBaseDelay
+        self.maxRetryDelay = maxRetryDelay
+    }
+}
+
+/// Forwards FPS client events to a receiver connected later.
+///
+/// The API client takes its event sink at construction, before the session that shows the
+/// events exists. Pass `sink` to the client, then `connect` the session's `recordEvent`.
+/// Events sent before `connect` are dropped.
+public final class FPSEventRelay: Sendable {
+    private let receiver = Mutex<FPSEventSink?>(nil)
+
+    public init() {}
+
+    /// The sink to hand to `FPSAPIClient(events:)`.
+    public var sink: FPSEventSink {
+        { [self] event in
+            let target = receiver.withLock { $0 }
+            target?(event)
+        }
+    }
+
+    /// Sends every later event to `target`.
+    public func connect(_ target: @escaping FPSEventSink) {
+        receiver.withLock { $0 = target }
+    }
+}

@@ -1,0 +1,481 @@
+import FPSClient
+import Foundation
+import Ledger
+
+/// One money-moving FPS call with everything needed to send, journal and record it.
+struct MoneyCall: Sendable {
+    var kind: LedgerTransactionKind
+    var orderNumber: Int64
+    /// The amount recorded in the ledger: the order total, or the amount settled.
+    var amount: Money
+    /// The CallerReference of Pay and Reserve; Settle has none.
+    var callerReference: String?
+    /// The sender token of Pay and Reserve.
+    var tokenID: String?
+    /// The reserve that Settle captures.
+    var reserveTransactionID: String?
+    /// The Settle amount sent on the wire; nil captures the full reserve.
+    var settleAmount: Money?
+
+    var action: String {
+        switch kind {
+        case .pay: return "Pay"
+        case .reserve: return "Reserve"
+        case .settle: return "Settle"
+        }
+    }
+
+    /// The phase while the call runs.
+    var callingPhase: CheckoutPhase {
+        switch kind {
+        case .pay: return .paying
+        case .reserve: return .reserving
+        case .settle: return .settling
+        }
+    }
+
+    /// The phase to return to when the call created no transaction.
+    var phaseBefore: CheckoutPhase { kind == .settle ? .reserved : .authorized }
+
+    /// The journal's summary of the request, with the token redacted.
+    var parameters: String {
+        var parts: [String] = []
+        if let tokenID { parts.append("SenderTokenId=\(Redaction.secret(tokenID))") }
+        if let reserveTransactionID { parts.append("ReserveTransactionId=\(reserveTransactionID)") }
+        if kind != .settle || settleAmount != nil { parts.append("TransactionAmount=\(amount)") }
+        if let callerReference { parts.append("CallerReference=\(callerReference)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Pay, Reserve, Settle, status polling and recovery after a restart.
+extension CheckoutSession {
+    // MARK: Intents
+
+    func startPayment(kind: LedgerTransactionKind) async {
+        let action: CheckoutAction = kind == .pay ? .pay : .reserve
+        let availability = state.availability(of: action)
+        guard availability.allowed else { return reject(availability.reason) }
+        guard let orderNumber = context.orderNumber else { return }
+        let detail: LedgerOrderDetail
+        do {
+            detail = try ledger.loadOrder(orderNumber)
+        } catch {
+            return reject("The ledger could not load order \(orderNumber): \(error). Nothing was sent.")
+        }
+        guard let token = detail.token else {
+            return reject("Order \(orderNumber) has no recorded authorization. Paste the customer's return URI first.")
+        }
+        // The amount comes from the ledger order, never from the return URI.
+        let call = MoneyCall(kind: kind, orderNumber: orderNumber,
+                             amount: Money(minorUnits: detail.order.totalMinor, currency: detail.order.currency),
+                             callerReference: Self.paymentReference(cbuiReference: detail.order.callerReference, kind: kind),
+                             tokenID: token.tokenID)
+        await run(call, checkStatusFirst: false)
+    }
+
+    func settle(amountText: String?) async {
+        let availability = state.availability(of: .settle)
+        guard availability.allowed else { return reject(availability.reason) }
+        guard let orderNumber = context.orderNumber else { return }
+        let reserve: LedgerTransaction
+        let earlierSettle: Bool
+        do {
+            let transactions = try ledger.transactions(orderID: orderNumber)
+            guard let found = transactions.last(where: { $0.kind == .reserve }) else {
+                return reject("Order \(orderNumber) has no reserve transaction to settle.")
+            }
+            reserve = found
+            earlierSettle = try ledger.journal(orderID: orderNumber).contains { $0.action == "Settle" && $0.outcome != .answered }
+        } catch {
+            return reject("The ledger could not load order \(orderNumber): \(error). Nothing was sent.")
+        }
+
+        let reserved = Money(minorUnits: reserve.amountMinor, currency: reserve.currency)
+        var amount = reserved
+        var settleAmount: Money?
+        let text = amountText?.trimmingCharacters(in: .whitespaces) ?? ""
+        if !text.isEmpty {
+            do throws(AmountError) {
+                amount = try Money.parse(text, currency: reserve.currency)
+            } catch {
+                return reject("Settle amount \"\(error.input)\" is invalid: \(error.reason)")
+            }
+            guard amount <= reserved else {
+                return reject("Settle amount \(amount) is more than the \(reserved) reserved. Type at most \(reserved.decimalString), or leave it empty to settle the full amount.")
+            }
+            settleAmount = amount == reserved ? nil : amount
+        }
+        let call = MoneyCall(kind: .settle, orderNumber: orderNumber, amount: amount, callerReference: nil, tokenID: nil,
+                             reserveTransactionID: reserve.transactionID, settleAmount: settleAmount)
+        await run(call, checkStatusFirst: earlierSettle)
+    }
+
+    func refreshStatus() {
+        let current = state
+        guard current.phase == .pending, let transaction = current.transaction, let orderNumber = context.orderNumber,
+              let kind = context.transactionKind else {
+            return reject("Only a pending transaction can be checked again, and order \(current.orderID) is \(current.phase.rawValue).")
+        }
+        if isPolling { return inform("The status of transaction \(transaction.transactionID) is already being checked.") }
+        startPolling(orderNumber: orderNumber, transactionID: transaction.transactionID, kind: kind)
+    }
+
+    // MARK: Sending with retries
+
+    /// Journals `call`, sends it with retries and records the outcome.
+    ///
+    /// Network errors, HTTP 500/503 and the service's transient codes are retried with the
+    /// same parameters and CallerReference, waiting `retryBaseDelay` times 4^(attempt-2), capped
+    /// at `maxRetryDelay`. Settle has no CallerReference, so before re-sending one, and before
+    /// the first try when `checkStatusFirst`, the reserve's status shows whether an earlier
+    /// Settle already arrived.
+    func run(_ call: MoneyCall, checkStatusFirst: Bool) async {
+        let journalID: Int64
+        do {
+            journalID = try ledger.beginCall(
+                orderID: call.orderNumber, action: call.action, callerReference: call.callerReference,
+                transactionID: call.reserveTransactionID, amountMinor: call.amount.minorUnits, currency: call.amount.currency,
+                parameters: call.parameters, phase: call.callingPhase.rawValue)
+        } catch {
+            return reject("\(call.action) was not sent because the ledger could not record it: \(error).")
+        }
+        update { state, _ in
+            state.phase = call.callingPhase
+            state.busyStep = (call.action, Date())
+            state.notice = nil
+        }
+        log(.info, "\(call.action) for order \(call.orderNumber): \(call.parameters)")
+
+        let maxAttempts = configuration.maxAttempts
+        var lastError = FPSError.transport("no attempt was made")
+        for attempt in 1...maxAttempts {
+            if attempt > 1 {
+                update { state, _ in
+                    state.busyStep = ("\(call.action), attempt \(attempt) of \(maxAttempts)", Date())
+                    state.transaction?.attempt = attempt
+                }
+            }
+            if call.kind == .settle, attempt > 1 || checkStatusFirst, let reserveID = call.reserveTransactionID {
+                switch await capture({ () async throws(FPSError) in try await client.getTransactionStatus(transactionID: reserveID) }) {
+                case .success(let status) where status.status != .reserved:
+                    log(.info, "Reserve \(reserveID) is \(status.status.rawValue), so the earlier Settle arrived; not sending it again.")
+                    return answered(call, status, journalID: journalID, attempt: attempt)
+                case .success:
+                    break
+                case .failure(let error):
+                    lastError = error
+                    guard await waitBeforeRetry(call, error: error, attempt: attempt) else {
+                        return failed(call, error: error, journalID: journalID, attempts: attempt)
+                    }
+                    continue
+                }
+            }
+            switch await capture({ () async throws(FPSError) in try await send(call) }) {
+            case .success(let result):
+                return answered(call, result, journalID: journalID, attempt: attempt)
+            case .failure(let error):
+                lastError = error
+                guard await waitBeforeRetry(call, error: error, attempt: attempt) else {
+                    return failed(call, error: error, journalID: journalID, attempts: attempt)
+                }
+            }
+        }
+        failed(call, error: lastError, journalID: journalID, attempts: maxAttempts)
+    }
+
+    private func send(_ call: MoneyCall) async throws(FPSError) -> TransactionResult {
+        switch call.kind {
+        case .pay:
+            return try await client.pay(senderTokenID: call.tokenID ?? "", amount: call.amount,
+                                        callerReference: call.callerReference ?? "")
+        case .reserve:
+            return try await client.reserve(senderTokenID: call.tokenID ?? "", amount: call.amount,
+                                            callerReference: call.callerReference ?? "")
+        case .settle:
+            return try await client.settle(reserveTransactionID: call.reserveTransactionID ?? "", amount: call.settleAmount)
+        }
+    }
+
+    /// Logs a retry and sleeps before it; returns false when `error` is final or no attempt is left.
+    private func waitBeforeRetry(_ call: MoneyCall, error: FPSError, attempt: Int) async -> Bool {
+        guard error.isRetryable, attempt < configuration.maxAttempts else { return false }
+        let delay = retryDelay(afterAttempt: attempt)
+        log(.retry, "\(call.action) attempt \(attempt) failed (\(Notices.redactLongTokens(error.description))). Retrying in \(Notices.seconds(delay)) with the same parameters.")
+        try? await Task.sleep(for: delay)
+        return true
+    }
+
+    func retryDelay(afterAttempt attempt: Int) -> Duration {
+        var delay = configuration.retryBaseDelay
+        for _ in 1..<max(1, attempt) {
+            delay *= 4
+            if delay >= configuration.maxRetryDelay { return configuration.maxRetryDelay }
+        }
+        return min(delay, configuration.maxRetryDelay)
+    }
+
+    // MARK: Outcomes
+
+    /// The phase an order reaches when `kind`'s transaction has `status`. Pending, and a
+    /// status that does not end this kind of action, mean polling goes on.
+    static func phase(after status: TransactionStatus, kind: LedgerTransactionKind) -> CheckoutPhase {
+        switch (kind, status) {
+        case (_, .pending): return .pending
+        case (.pay, .success), (.settle, .success): return .succeeded
+        // Reserve answers Reserved; Success is accepted too, as the hold being in place.
+        case (.reserve, .reserved), (.reserve, .success): return .reserved
+        case (_, .failure), (_, .cancelled): return .failed
+        // A Settle is still being processed while its reserve reads Reserved.
+        case (.pay, .reserved), (.settle, .reserved): return .pending
+        }
+    }
+
+    private func answered(_ call: MoneyCall, _ result: TransactionResult, journalID: Int64, attempt: Int) {
+        let phase = Self.phase(after: result.status, kind: call.kind)
+        var ledgerProblem: String?
+        do {
+            // The transaction and the phase first: a crash before finishCall leaves an
+            // unfinished entry on an order that is no longer in a calling phase, which a
+            // restart only closes.
+            try ledger.recordTransaction(orderID: call.orderNumber, transactionID: result.transactionID, kind: call.kind,
+                                         callerReference: call.callerReference, amountMinor: call.amount.minorUnits,
+                                         currency: call.amount.currency, status: result.status.rawValue,
+                                         statusCode: result.statusCode, phase: phase.rawValue)
+            try ledger.finishCall(journalID, outcome: .answered, result: Self.describe(result), transactionID: result.transactionID)
+        } catch {
+            ledgerProblem = " The ledger could not record it (\(error)), so write down transaction \(result.transactionID)."
+        }
+        let notice = outcomeNotice(call, result, phase: phase) + (ledgerProblem ?? "")
+        update { state, context in
+            state.phase = phase
+            state.transaction = TransactionView(transactionID: result.transactionID, status: result.status,
+                                                statusCode: result.statusCode, lastUpdate: Date(), attempt: attempt)
+            state.busyStep = nil
+            state.notice = notice
+            state.noticeIsProblem = phase == .failed || ledgerProblem != nil
+            context.transactionKind = call.kind
+        }
+        log(phase == .failed ? .failure : .info, "\(call.action) for order \(call.orderNumber) returned transaction \(result.transactionID): \(Self.describe(result)).")
+        if phase == .pending {
+            startPolling(orderNumber: call.orderNumber, transactionID: result.transactionID, kind: call.kind)
+        }
+    }
+
+    private func failed(_ call: MoneyCall, error: FPSError, journalID: Int64, attempts: Int) {
+        let notice = Notices.callFailed(action: call.action, error: error, attempts: attempts)
+        var ledgerProblem = ""
+        do {
+            try ledger.setPhase(orderID: call.orderNumber, phase: call.phaseBefore.rawValue)
+            try ledger.finishCall(journalID, outcome: .failed, result: Notices.redactLongTokens(error.description))
+        } catch {
+            ledgerProblem = " The ledger could not record the failure: \(error)."
+        }
+        update { state, _ in
+            state.phase = call.phaseBefore
+            state.busyStep = nil
+            state.notice = notice + ledgerProblem
+            state.noticeIsProblem = true
+        }
+        log(.failure, "\(call.action) for order \(call.orderNumber) failed after \(attempts) attempt(s): \(Notices.redactLongTokens(error.description))")
+    }
+
+    private func outcomeNotice(_ call: MoneyCall, _ result: TransactionResult, phase: CheckoutPhase) -> String {
+        let id = result.transactionID
+        switch phase {
+        case .succeeded:
+            return call.kind == .settle ? "Settled \(call.amount) (transaction \(id))." : "Paid \(call.amount) (transaction \(id))."
+        case .reserved:
+            return "Reserved \(call.amount) on the customer's card (transaction \(id)). Settle it after fulfilment, within 7 days."
+        case .pending:
+            return "\(call.action) of \(call.amount) is pending at the payment service (transaction \(id)). The status is checked every \(Notices.seconds(configuration.pollInterval))."
+        default:
+            return failureNotice(action: call.action, result)
+        }
+    }
+
+    private func failureNotice(action: String, _ result: TransactionResult) -> String {
+        var reason = result.status.rawValue
+        if let code = result.statusCode { reason += ", \(code)" }
+        if let message = result.statusMessage, !message.isEmpty { reason += ": \(Notices.redactLongTokens(String(message.prefix(160))))" }
+        let next = action == "Settle" ? "The reserve was not captured." : "No money moved. Build a new URL to authorize again, perhaps with another payment method."
+        return "\(action) failed: transaction \(result.transactionID) is \(reason). \(next)"
+    }
+
+    static func describe(_ result: TransactionResult) -> String {
+        result.status.rawValue + (result.statusCode.map { " (\($0))" } ?? "")
+    }
+
+    // MARK: Polling
+
+    /// Polls GetTransactionStatus every `pollInterval`, up to `maxPolls` times, until the
+    /// transaction reaches a status that ends `kind`'s action. The call is never re-sent.
+    func startPolling(orderNumber: Int64, transactionID: String, kind: LedgerTransactionKind) {
+        update { state, _ in state.busyStep = ("Waiting for status", Date()) }
+        startPollingTask { [self] in
+            await poll(orderNumber: orderNumber, transactionID: transactionID, kind: kind)
+        }
+    }
+
+    private func poll(orderNumber: Int64, transactionID: String, kind: LedgerTransactionKind) async {
+        let maxPolls = configuration.maxPolls
+        var failuresInARow = 0
+        for check in 1...maxPolls {
+            try? await Task.sleep(for: configuration.pollInterval)
+            if Task.isCancelled { return }
+            update { state, _ in state.busyStep = ("Waiting for status, check \(check) of \(maxPolls)", state.busyStep?.since ?? Date()) }
+
+            let outcome = await capture({ () async throws(FPSError) in try await client.getTransactionStatus(transactionID: transactionID) })
+            switch outcome {
+            case .failure(let error):
+                failuresInARow += 1
+                update { state, _ in state.transaction?.attempt = failuresInARow + 1 }
+                let detail = Notices.redactLongTokens(error.description)
+                guard error.isRetryable else {
+                    log(.failure, "GetTransactionStatus for \(transactionID) failed: \(detail)")
+                    update { state, _ in
+                        state.busyStep = nil
+                        state.notice = "The status check was refused: \(detail) Transaction \(transactionID) stays pending; refresh its status later."
+                        state.noticeIsProblem = true
+                    }
+                    return
+                }
+                log(.retry, "GetTransactionStatus for \(transactionID) failed (\(detail)); checking again in \(Notices.seconds(configuration.pollInterval)).")
+            case .success(let result):
+                failuresInARow = 0
+                if record(result, orderNumber: orderNumber, kind: kind) { return }
+            }
+        }
+        update { state, _ in
+            state.busyStep = nil
+            state.notice = "Transaction \(transactionID) is still pending after \(maxPolls) status checks. It stays pending in the ledger: refresh its status later, or start a new order."
+            state.noticeIsProblem = true
+        }
+    }
+
+    /// Stores one polled status; returns true when it ends the action.
+    private func record(_ result: TransactionResult, orderNumber: Int64, kind: LedgerTransactionKind) -> Bool {
+        let phase = Self.phase(after: result.status, kind: kind)
+        let isFinal = phase != .pending
+        var ledgerProblem = ""
+        do {
+            try ledger.updateTransactionStatus(transactionID: result.transactionID, kind: kind, status: result.status.rawValue,
+                                               statusCode: result.statusCode, phase: isFinal ? phase.rawValue : nil)
+        } catch {
+            ledgerProblem = " The ledger could not record the status: \(error)."
+        }
+        let previous = state.transaction
+        if previous?.status != result.status || previous?.statusCode != result.statusCode {
+            log(.info, "Transaction \(result.transactionID) is now \(Self.describe(result)).")
+        }
+        let amount = isFinal ? settledOrChargedAmount(orderNumber: orderNumber, transactionID: result.transactionID, kind: kind) : nil
+        update { state, _ in
+            guard state.orderID == String(orderNumber) else { return }
+            state.transaction = TransactionView(transactionID: result.transactionID, status: result.status,
+                                                statusCode: result.statusCode, lastUpdate: Date(), attempt: 1)
+            if isFinal {
+                state.phase = phase
+                state.busyStep = nil
+            }
+            if !ledgerProblem.isEmpty {
+                state.notice = "Transaction \(result.transactionID) is \(Self.describe(result)).\(ledgerProblem)"
+                state.noticeIsProblem = true
+            }
+        }
+        if isFinal, ledgerProblem.isEmpty {
+            let call = MoneyCall(kind: kind, orderNumber: orderNumber, amount: amount ?? Money(minorUnits: 0),
+                                 callerReference: nil, tokenID: nil)
+            let notice = outcomeNotice(call, result, phase: phase)
+            update { state, _ in
+                guard state.orderID == String(orderNumber) else { return }
+                state.notice = notice
+                state.noticeIsProblem = phase == .failed
+            }
+        }
+        return isFinal
+    }
+
+    private func settledOrChargedAmount(orderNumber: Int64, transactionID: String, kind: LedgerTransactionKind) -> Money? {
+        let stored = try? ledger.transactions(orderID: orderNumber).last { $0.transactionID == transactionID && $0.kind == kind }
+        return stored.map { Money(minorUnits: $0.amountMinor, currency: $0.currency) }
+    }
+
+    // MARK: Restart recovery
+
+    /// Queues the work an order needs after it was loaded: finishing a call the previous
+    /// session journaled but never completed, or resuming polling of a Pending transaction.
+    func resumeInterruptedWork(orderNumber: Int64) {
+        enqueueWork { [self] in await recover(orderNumber: orderNumber) }
+    }
+
+    private func recover(orderNumber: Int64) async {
+        guard context.orderNumber == orderNumber else { return }
+        let detail: LedgerOrderDetail
+        let unfinished: [JournalEntry]
+        do {
+            detail = try ledger.loadOrder(orderNumber)
+            unfinished = try ledger.journal(orderID: orderNumber, unfinishedOnly: true)
+        } catch {
+            return reject("The ledger could not load order \(orderNumber) to resume it: \(error).")
+        }
+        let phase = CheckoutPhase(rawValue: detail.order.phase) ?? .assembling
+        let callingPhases: Set<CheckoutPhase> = [.paying, .reserving, .settling]
+
+        guard callingPhases.contains(phase), let entry = unfinished.last else {
+            // The outcome reached the order before the journal entry was closed.
+            for entry in unfinished {
+                try? ledger.finishCall(entry.id, outcome: .interrupted, result: "Closed on restart: the order had already reached phase \(phase.rawValue).")
+            }
+            if callingPhases.contains(phase) {
+                try? ledger.setPhase(orderID: orderNumber, phase: (phase == .settling ? CheckoutPhase.reserved : .authorized).rawValue)
+                try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
+            }
+            if phase == .pending, let transaction = detail.latestTransaction, !isPolling {
+                startPolling(orderNumber: orderNumber, transactionID: transaction.transactionID, kind: transaction.kind)
+            }
+            return
+        }
+
+        for stale in unfinished {
+            try? ledger.finishCall(stale.id, outcome: .interrupted,
+                                   result: "Interrupted: the session stopped before the outcome arrived. Re-sent on restart.")
+        }
+        guard let call = interruptedCall(entry, detail: detail) else {
+            try? ledger.setPhase(orderID: orderNumber, phase: (phase == .settling ? CheckoutPhase.reserved : .authorized).rawValue)
+            try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
+            return reject("The \(entry.action) that was running when the console stopped cannot be re-sent: its details are missing from the ledger. Check the order's transactions.")
+        }
+        log(.info, "Resuming the \(entry.action) for order \(orderNumber) that was running when the console stopped.")
+        inform("Finishing the \(entry.action) that was running when the console stopped.")
+        await run(call, checkStatusFirst: true)
+    }
+
+    /// Rebuilds the call of a journal entry, with its original CallerReference and amount.
+    private func interruptedCall(_ entry: JournalEntry, detail: LedgerOrderDetail) -> MoneyCall? {
+        let currency = entry.currency ?? detail.order.currency
+        let amount = Money(minorUnits: entry.amountMinor ?? detail.order.totalMinor, currency: currency)
+        switch entry.action {
+        case "Pay", "Reserve":
+            guard let reference = entry.callerReference, let token = detail.token else { return nil }
+            return MoneyCall(kind: entry.action == "Pay" ? .pay : .reserve, orderNumber: detail.order.id, amount: amount,
+                             callerReference: reference, tokenID: token.tokenID)
+        case "Settle":
+            guard let reserveID = entry.transactionID else { return nil }
+            let reserve = try? ledger.transactions(orderID: detail.order.id).last { $0.kind == .reserve && $0.transactionID == reserveID }
+            let isFull = reserve.map { $0.amountMinor == amount.minorUnits } ?? false
+            return MoneyCall(kind: .settle, orderNumber: detail.order.id, amount: amount, callerReference: nil, tokenID: nil,
+                             reserveTransactionID: reserveID, settleAmount: isFull ? nil : amount)
+        default:
+            return nil
+        }
+    }
+}
+
+/// Runs `body` and returns its result or its typed error as a value.
+func capture<T>(_ body: () async throws(FPSError) -> T) async -> Result<T, FPSError> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}
