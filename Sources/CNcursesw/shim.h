@@ -25,4 +25,14 @@ static inline attr_t fps_a_normal(void) { return A_NORMAL; }
 static inline int fps_getmaxy(WINDOW *w) { return getmaxy(w); }
 static inline int fps_getmaxx(WINDOW *w) { return getmaxx(w); }
 static inline int fps_key_code_yes(void) { return KEY_CODE_YES; }
+
+// The console hands these FILE streams to newterm; Swift 6 rejects the C globals directly.
+static inline FILE *fps_stdout(void) { return stdout; }
+static inline FILE *fps_stdin(void) { return stdin; }
+
+// glibc declares wcwidth only under _XOPEN_SOURCE, which the module build of <wchar.h> may not
+// see, so the prototype is repeated here for the display-width wrapper.
+extern int wcwidth(wchar_t c);
+static inline int fps_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
+static inline const char *fps_codeset(void) { return nl_langinfo(CODESET); }
 #endif

@@ -1,0 +1,13 @@
+import Checkout
+
+/// What the console needs from a checkout: the current state, a way to send intents, and
+/// change notifications. `CheckoutSession` provides it; tests may pass a stand-in.
+public protocol CheckoutDriving: Sendable {
+    var state: CheckoutState { get }
+    /// Queues an intent; the resulting state arrives through `observe`.
+    func send(_ intent: CheckoutIntent)
+    /// Calls `handler` after every state change, on any thread.
+    func observe(_ handler: @escaping @Sendable (CheckoutState) -> Void)
+}
+
+extension CheckoutSession: CheckoutDriving {}

@@ -1,0 +1,30 @@
+/// How the console looks and which extras it offers; the executable fills it from options
+/// and the environment.
+public struct ConsoleConfiguration: Sendable {
+    /// A theme name looked up as `<name>.theme` in the theme directories, or a path to a
+    /// `.theme` file (anything containing `/` or ending in `.theme`). nil means "default".
+    public var themeName: String?
+    /// A theme file that wins over `themeName`.
+    public var themePath: String?
+    /// Directories searched for `<name>.theme` before `Themes/` next to the executable and in
+    /// the current directory.
+    public var themesDirectories: [String]
+    /// Forces the monochrome theme. The console also honours a non-empty NO_COLOR itself.
+    public var noColor: Bool
+    /// Approves a CBUI URL as the sandbox customer and returns the return URI; nil outside
+    /// sandbox mode, which disables the "play customer" key.
+    public var playCustomer: (@Sendable (String) async throws -> String)?
+    /// Where standard error goes while the screen is up; nil discards it. Anything written to
+    /// the terminal behind ncurses would garble the screen.
+    public var stderrPath: String?
+
+    public init(themeName: String? = nil, themePath: String? = nil, themesDirectories: [String] = [], noColor: Bool = false,
+                playCustomer: (@Sendable (String) async throws -> String)? = nil, stderrPath: String? = nil) {
+        self.themeName = themeName
+        self.themePath = themePath
+        self.themesDirectories = themesDirectories
+        self.noColor = noColor
+        self.playCustomer = playCustomer
+        self.stderrPath = stderrPath
+    }
+}

@@ -1,0 +1,173 @@
+import Checkout
+import FPSClient
+import Foundation
+
+/// The fields and panes that take keyboard focus, in Tab order.
+enum Focus: CaseIterable, Equatable {
+    case description, quantity, unitPrice, returnURI, actions
+
+    var isTextField: Bool { self != .actions }
+}
+
+/// A box drawn over the panes that takes every key until it closes.
+enum Overlay: Equatable {
+    case help(scroll: Int)
+    case confirmQuit
+    case confirmPay
+    /// Asks for an optional partial amount; empty settles the full reserve.
+    case settleAmount(TextField, problem: String?)
+    case confirmSettle(amount: String?)
+}
+
+/// A one-line message from the console itself, such as a refused key; cleared by the next key.
+struct LocalNotice: Equatable {
+    var text: String
+    var isProblem: Bool
+}
+
+/// What the event loop must do after a key: talk to the checkout, start a task, or quit.
+enum ConsoleEffect {
+    case send(CheckoutIntent)
+    case playCustomer(cbuiURL: String)
+    case clearAndRedraw
+    case quit
+}
+
+/// Everything on screen that is not the checkout state: focus, typed text, dialogs and
+/// notices. Keys change it through `handle(_:)`; it draws nothing itself.
+struct ConsoleModel {
+    var state: CheckoutState
+    let canPlayCustomer: Bool
+    var focus: Focus = .description
+    var description = TextField()
+    var quantity = TextField()
+    var unitPrice = TextField()
+    var returnURI = TextField()
+    /// Index into `ActionsPane.actions` of the highlighted action.
+    var selectedAction = 0
+    var overlay: Overlay?
+    var localNotice: LocalNotice?
+    /// A refusal of the typed line, shown under the order fields until the next edit.
+    var fieldNotice: String?
+    /// Line count when an add was sent; the next state tells whether the line was taken.
+    var pendingAddLineCount: Int?
+    /// Characters collected between the bracketed-paste markers, or nil outside a paste.
+    var pasteBuffer: String?
+    /// Start of a running "play the customer" task.
+    var playingCustomerSince: Date?
+
+    init(state: CheckoutState, canPlayCustomer: Bool) {
+        self.state = state
+        self.canPlayCustomer = canPlayCustomer
+        focus = Self.preferredFocus(for: state.phase) ?? .description
+    }
+
+    /// True while something runs in the background, so the spinner needs a timer tick.
+    var isAnimating: Bool { state.busyStep != nil || playingCustomerSince != nil }
+
+    /// True when quitting would leave an order that is not final.
+    var orderIsOpen: Bool {
+        switch state.phase {
+        case .succeeded, .failed: return false
+        case .assembling: return !state.lines.isEmpty
+        default: return true
+        }
+    }
+
+    func field(_ focus: Focus) -> TextField? {
+        switch focus {
+        case .description: return description
+        case .quantity: return quantity
+        case .unitPrice: return unitPrice
+        case .returnURI: return returnURI
+        case .actions: return nil
+        }
+    }
+
+    mutating func updateField(_ focus: Focus, _ change: (inout TextField) -> Void) {
+        switch focus {
+        case .description: change(&description)
+        case .quantity: change(&quantity)
+        case .unitPrice: change(&unitPrice)
+        case .returnURI: change(&returnURI)
+        case .actions: break
+        }
+    }
+
+    /// Where focus goes when the checkout enters `phase`, or nil to leave it.
+    static func preferredFocus(for phase: CheckoutPhase) -> Focus? {
+        switch phase {
+        case .assembling: return nil
+        case .awaitingReturn: return .returnURI
+        default: return .actions
+        }
+    }
+
+    // MARK: - Checkout state
+
+    /// Takes a newly published state: resets the fields for a new order, clears them once a
+    /// line is taken, keeps them and shows the refusal when it is not, and moves focus
+    /// when the phase changes.
+    mutating func apply(_ newState: CheckoutState) {
+        let previous = state
+        state = newState
+
+        if newState.orderID != previous.orderID {
+            resetForNewOrder()
+            return
+        }
+
+        if let before = pendingAddLineCount {
+            if newState.lines.count > before {
+                description.clear()
+                quantity.clear()
+                unitPrice.clear()
+                fieldNotice = nil
+                focus = .description
+            } else if newState.noticeIsProblem, let notice = newState.notice {
+                fieldNotice = notice
+            }
+            pendingAddLineCount = nil
+        }
+
+        if newState.phase != previous.phase {
+            if previous.phase == .awaitingReturn, newState.phase != .assembling { returnURI.clear() }
+            if let target = Self.preferredFocus(for: newState.phase) { focus = target }
+            selectDefaultAction()
+        }
+    }
+
+    private mutating func resetForNewOrder() {
+        description.clear()
+        quantity.clear()
+        unitPrice.clear()
+        returnURI.clear()
+        fieldNotice = nil
+        pendingAddLineCount = nil
+        overlay = nil
+        focus = Self.preferredFocus(for: state.phase) ?? .description
+        selectDefaultAction()
+    }
+
+    /// Highlights the first action allowed now, so Enter on the actions pane does the next step.
+    mutating func selectDefaultAction() {
+        let actions = ActionsPane.actions
+        if let index = actions.firstIndex(where: { state.availability(of: $0.action).allowed && $0.action != .newOrder }) {
+            selectedAction = index
+        }
+    }
+
+    // MARK: - Background results
+
+    mutating func customerApproved(returnURI uri: String) {
+        playingCustomerSince = nil
+        returnURI = TextField(uri)
+        focus = .returnURI
+        localNotice = LocalNotice(text: "The sandbox customer approved the URL. Press Enter to verify the return URI.", isProblem: false)
+    }
+
+    mutating func customerFailed(_ message: String) {
+        playingCustomerSince = nil
+        localNotice = LocalNotice(text: "Playing the customer failed: \(message)", isProblem: true)
+    }
+}

@@ -1,0 +1,41 @@
+import Checkout
+
+/// The checkout actions with their keys. Disabled ones are dim and say why, with the reason
+/// from `CheckoutState.availability(of:)`.
+enum ActionsPane: Pane {
+    struct Entry {
+        let action: CheckoutAction
+        let command: ConsoleCommand
+    }
+
+    static let actions: [Entry] = [
+        Entry(action: .buildURL, command: .buildURL),
+        Entry(action: .pay, command: .pay),
+        Entry(action: .reserve, command: .reserve),
+        Entry(action: .settle, command: .settle),
+        Entry(action: .newOrder, command: .newOrder),
+    ]
+
+    static func title(model: ConsoleModel, context: RenderContext) -> String? { "Actions" }
+
+    static func hasFocus(model: ConsoleModel) -> Bool { model.focus == .actions }
+
+    static func lines(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> [StyledLine] {
+        let keyColumns = 9
+        let labelColumns = 11
+        return actions.prefix(height).enumerated().map { index, entry in
+            let binding = KeyTable.binding(for: entry.command)
+            let availability = model.state.availability(of: entry.action)
+            let selected = index == model.selectedAction && model.focus == .actions
+            let marker = selected ? context.glyphs.selected + " " : "  "
+            let keys = TextWidth.pad(binding.keys.prefix(2).map(\.displayName).joined(separator: " "), to: keyColumns)
+            let label = TextWidth.pad(binding.label, to: labelColumns)
+            let reasonColumns = max(0, width - 2 - keyColumns - labelColumns)
+            let reason = TextWidth.truncate(availability.reason, to: reasonColumns)
+            if !availability.allowed {
+                return [Span(marker, .focus), Span(keys + label + reason, .disabled)]
+            }
+            return [Span(marker, .focus), Span(keys, .hintKey), Span(label, selected ? .focus : .text), Span(reason, .dim)]
+        }
+    }
+}
