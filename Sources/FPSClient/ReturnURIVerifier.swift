@@ -132,6 +132,9 @@ public final class ReturnURIVerifier: Sendable {
         }
 
         let message = Self.stringToSign(httpMethod: httpMethod, hostLine: hostLine, path: path, parameters: parameters)
+        // NOTE: the certificate's chain, validity dates and subject are not checked. Trust
+        // rests on the allow-listed URL and the transport's TLS validation, as in Amazon's
+        // 2010 verifiers; pinning the issuer would be extra hardening for production.
         switch RSASHA1.verify(certificatePEM: pem, message: Array(message.utf8), signature: Array(signatureBytes)) {
         case .valid:
             return .verified
