@@ -137,7 +137,7 @@ final class APIService: Sendable {
     }
 
     /// Answers one HTTP request to `/`.
-    func handle(_ http: HTTPRequest) -> HTTPResponse {
+    func handle(_ http: ServerRequest) -> ServerResponse {
         let requestID = UUID().uuidString.lowercased()
         do throws(APIError) {
             let request = try authenticate(http)
@@ -147,19 +147,19 @@ final class APIService: Sendable {
             let fields = try action.handler(self, request)
             let document = APIDocument.success(action: request.action, version: request.version, fields: fields,
                                                requestID: requestID + ":0")
-            return HTTPResponse(status: 200, contentType: "text/xml; charset=utf-8", body: document)
+            return ServerResponse(status: 200, contentType: "text/xml; charset=utf-8", body: document)
         } catch {
             if error.httpStatus >= 500 {
                 log("sandbox API request \(requestID) failed: \(error.code): \(error.message)")
             }
-            return HTTPResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
+            return ServerResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
                                 body: APIDocument.error(code: error.code, message: error.message, requestID: requestID))
         }
     }
 
     /// Parses the request and runs the checks every action shares, in FPS's order: parameters,
     /// access key, signature, Timestamp, then Version and Action.
-    private func authenticate(_ http: HTTPRequest) throws(APIError) -> APIRequest {
+    private func authenticate(_ http: ServerRequest) throws(APIError) -> APIRequest {
         let parameters = try Self.parameters(of: http)
         var values: [String: String] = [:]
         for parameter in parameters { values[parameter.name] = parameter.value }
@@ -184,7 +184,7 @@ final class APIService: Sendable {
                           values: values, now: now)
     }
 
-    private static func parameters(of http: HTTPRequest) throws(APIError) -> [QueryParameter] {
+    private static func parameters(of http: ServerRequest) throws(APIError) -> [QueryParameter] {
         let raw: String
         switch http.method {
         case "GET":
@@ -213,7 +213,7 @@ final class APIService: Sendable {
     }
 
     /// Checks the access key and the Signature Version 2 HMAC and returns the access key.
-    private func verifySignature(_ http: HTTPRequest, parameters: [QueryParameter], values: [String: String]) throws(APIError) -> String {
+    private func verifySignature(_ http: ServerRequest, parameters: [QueryParameter], values: [String: String]) throws(APIError) -> String {
         guard let accessKey = values["AWSAccessKeyId"], !accessKey.isEmpty else {
             throw .invalidParams("The request must contain the parameter AWSAccessKeyId.")
         }

@@ -3,7 +3,7 @@ import FPSClient
 /// The HTML pages of the sandbox CBUI: plain forms and inline CSS, no JavaScript.
 enum CBUIPages {
     /// The buyer's authorization page for one pending request.
-    static func authorization(_ record: CBUIRequestRecord) -> HTTPResponse {
+    static func authorization(_ record: CBUIRequestRecord) -> ServerResponse {
         var body = """
             <h1>Authorize a payment</h1>
             <p class="merchant">\(escape(record.merchantName)) asks you to authorize</p>
@@ -53,7 +53,7 @@ enum CBUIPages {
     }
 
     /// A page naming a problem that cannot be reported to the merchant by redirect.
-    static func error(_ problem: CBUIPageError) -> HTTPResponse {
+    static func error(_ problem: CBUIPageError) -> ServerResponse {
         let body = """
             <h1>\(escape(problem.title))</h1>
             <p>\(escape(problem.detail))</p>
@@ -61,7 +61,7 @@ enum CBUIPages {
         return page(status: problem.status, title: problem.title, body: body)
     }
 
-    private static func page(status: Int, title: String, body: String) -> HTTPResponse {
+    private static func page(status: Int, title: String, body: String) -> ServerResponse {
         let html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -99,7 +99,7 @@ enum CBUIPages {
             </html>
 
             """
-        return HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: html)
+        return ServerResponse(status: status, contentType: "text/html; charset=utf-8", body: html)
     }
 
     static func escape(_ text: String) -> String {

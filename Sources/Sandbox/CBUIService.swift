@@ -90,7 +90,7 @@ final class CBUIService: Sendable {
     // MARK: Start
 
     /// Handles `GET /cobranded-ui/actions/start`: checks the signed request and shows the authorization page.
-    func start(_ http: HTTPRequest) -> HTTPResponse {
+    func start(_ http: ServerRequest) -> ServerResponse {
         guard http.method == "GET" else {
             return CBUIPages.error(CBUIPageError(status: 405, title: "Method not allowed",
                                                 detail: "The pipeline start page takes GET requests only."))
@@ -125,7 +125,7 @@ final class CBUIService: Sendable {
     }
 
     /// Checks the caller key, the signature and the SingleUse parameters, in that order.
-    private func validate(_ http: HTTPRequest, parameters: [QueryParameter], values: [String: String]) throws -> CBUIRequestRecord {
+    private func validate(_ http: ServerRequest, parameters: [QueryParameter], values: [String: String]) throws -> CBUIRequestRecord {
         func value(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
 
         guard let callerKey = value("callerKey") else { throw CBUICallerError(message: "callerKey is missing.") }
@@ -212,7 +212,7 @@ final class CBUIService: Sendable {
     // MARK: Decide
 
     /// Handles `POST /cobranded-ui/actions/decide`: applies the buyer's choice and redirects to the merchant.
-    func decide(_ http: HTTPRequest) -> HTTPResponse {
+    func decide(_ http: ServerRequest) -> ServerResponse {
         guard http.method == "POST" else {
             return CBUIPages.error(CBUIPageError(status: 405, title: "Method not allowed",
                                                 detail: "Decisions are sent with the form's POST only."))
@@ -258,7 +258,7 @@ final class CBUIService: Sendable {
     }
 
     /// Records the decision for a pending request and returns the signed redirect to its returnURL.
-    func complete(requestID: String, choice: BuyerChoice) throws -> HTTPResponse {
+    func complete(requestID: String, choice: BuyerChoice) throws -> ServerResponse {
         let now = clock()
         let (record, status, token) = try store.database.transaction { () throws -> (CBUIRequestRecord, CBUIStatus, TokenRecord?) in
             guard let record = try store.cbuiRequest(id: requestID) else {
@@ -341,7 +341,7 @@ final class CBUIService: Sendable {
     /// `GET`, the return URL's host line and path, and every query parameter but `signature`,
     /// the merchant's own included.
     func returnRedirect(to returnURL: ReturnURL, status: CBUIStatus, callerReference: String, token: TokenRecord?,
-                        errorMessage: String?) -> HTTPResponse {
+                        errorMessage: String?) -> ServerResponse {
         var added: [QueryParameter] = []
         if let token { added.append(QueryParameter("tokenID", token.tokenID)) }
         added.append(QueryParameter("status", status.rawValue))

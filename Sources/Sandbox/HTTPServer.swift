@@ -4,7 +4,7 @@ import FPSClient
 import MHDStart
 
 /// One HTTP request as the sandbox's handlers see it.
-struct HTTPRequest: Sendable {
+struct ServerRequest: Sendable {
     /// The request method in upper case, `GET` or `POST` for everything the sandbox serves.
     var method: String
     /// The percent-decoded path without the query.
@@ -20,7 +20,7 @@ struct HTTPRequest: Sendable {
 }
 
 /// One HTTP response: status, headers and body bytes.
-struct HTTPResponse: Sendable {
+struct ServerResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
@@ -31,12 +31,12 @@ struct HTTPResponse: Sendable {
         self.body = Array(body.utf8)
     }
 
-    static func text(_ status: Int, _ message: String) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
+    static func text(_ status: Int, _ message: String) -> ServerResponse {
+        ServerResponse(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
     }
 
-    static func redirect(to location: String) -> HTTPResponse {
-        HTTPResponse(status: 302, contentType: "text/plain; charset=utf-8",
+    static func redirect(to location: String) -> ServerResponse {
+        ServerResponse(status: 302, contentType: "text/plain; charset=utf-8",
                      body: "Redirecting to the merchant's return URL.\n",
                      headers: [("Location", location)])
     }
@@ -66,12 +66,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// Bodies above this size are answered with 413; FPS requests are a few hundred bytes.
     static let maximumBodyBytes = 1 << 20
 
-    let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    let handler: @Sendable (ServerRequest) -> ServerResponse
     private let lock = NSLock()
     private var daemon: OpaquePointer?
     private var retainedSelf: Unmanaged<LoopbackHTTPServer>?
 
-    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+    init(handler: @escaping @Sendable (ServerRequest) -> ServerResponse) {
         self.handler = handler
     }
 
@@ -107,7 +107,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     fileprivate func respond(_ state: RequestState, connection: OpaquePointer, method: String) -> MHD_Result {
-        let response: HTTPResponse
+        let response: ServerResponse
         if state.bodyTooLarge {
             response = .text(413, "The request body is larger than \(Self.maximumBodyBytes) bytes.")
         } else {
@@ -121,7 +121,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                 pathPart = target[...]
                 query = ""
             }
-            let request = HTTPRequest(
+            let request = ServerRequest(
                 method: method.uppercased(),
                 path: PercentEncodingDecode.path(pathPart),
                 rawQuery: String(query),
@@ -137,7 +137,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
 
-    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+    private static func queue(_ response: ServerResponse, on connection: OpaquePointer) -> MHD_Result {
         var body = response.body
         if body.isEmpty { body = [0] }
         let length = response.body.count

@@ -91,7 +91,7 @@ extension SandboxStore {
     // MARK: CBUI requests
 
     func insert(_ record: CBUIRequestRecord) throws {
-        try database.transaction {
+        _ = try database.transaction {
             try database.run("""
                 INSERT INTO cbui_requests (request_id, caller_key, caller_reference, amount_minor, currency, reserve,
                     payment_methods, return_url, merchant_name, payment_reason, created_at)

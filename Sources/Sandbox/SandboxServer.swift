@@ -129,7 +129,7 @@ public final class SandboxServer: @unchecked Sendable {
     /// The PEM of the certificate served at `certificateURL`.
     public var certificatePEM: String { identity.certificatePEM }
 
-    private func route(_ request: HTTPRequest) -> HTTPResponse {
+    private func route(_ request: ServerRequest) -> ServerResponse {
         switch request.path {
         case "/":
             return api.handle(request)
@@ -139,7 +139,7 @@ public final class SandboxServer: @unchecked Sendable {
             return cbui.decide(request)
         case "/fps/certs/\(identity.directory)/PKICert.pem":
             guard request.method == "GET" else { return .text(405, "The certificate is served with GET only.") }
-            return HTTPResponse(status: 200, contentType: "application/x-pem-file", body: identity.certificatePEM)
+            return ServerResponse(status: 200, contentType: "application/x-pem-file", body: identity.certificatePEM)
         default:
             return .text(404, "Not found: \(request.path.prefix(100)). The sandbox serves / (API), \(CBUIService.startPath) and \(certificateURL).")
         }

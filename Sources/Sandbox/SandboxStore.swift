@@ -98,7 +98,7 @@ final class SandboxStore: Sendable {
     // MARK: Callers
 
     func registerCaller(accessKeyID: String, secretKey: String, description: String?, now: Date) throws {
-        try database.transaction {
+        _ = try database.transaction {
             try database.run("""
                 INSERT INTO callers (access_key_id, secret_key, description, created_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (access_key_id) DO UPDATE SET secret_key = excluded.secret_key, description = excluded.description
@@ -121,7 +121,7 @@ final class SandboxStore: Sendable {
             return try SigningIdentity(privateKeyPEM: key, certificatePEM: certificate, directory: directory)
         }
         let identity = try SigningIdentity.generate(now: now)
-        try database.transaction {
+        _ = try database.transaction {
             try database.run("""
                 INSERT OR REPLACE INTO signing_keys (directory, private_key_pem, certificate_pem, created_at) VALUES (?, ?, ?, ?)
                 """, [.text(identity.directory), .text(identity.privateKeyPEM), .text(identity.certificatePEM), .integer(now.milliseconds)])

@@ -14,7 +14,8 @@ struct CryptoError: Error, CustomStringConvertible {
         guard code != 0 else { return CryptoError(operation: operation, detail: "no error detail") }
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
-        return CryptoError(operation: operation, detail: String(cString: buffer))
+        let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return CryptoError(operation: operation, detail: String(decoding: text, as: UTF8.self))
     }
 }
 
