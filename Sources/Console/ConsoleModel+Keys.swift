@@ -65,7 +65,7 @@ extension ConsoleModel {
                 updateField(focus) { $0.clear() }
                 if focus != .returnURI { fieldNotice = nil }
             }
-        case .buildURL, .removeLastLine, .toggleMode, .pay, .reserve, .settle, .playCustomer, .newOrder:
+        case .buildURL, .removeLastLine, .toggleMode, .pay, .reserve, .settle, .refreshStatus, .playCustomer, .newOrder:
             return runCheckoutCommand(command, now: now)
         }
         return []
@@ -90,6 +90,8 @@ extension ConsoleModel {
             return [.send(.reserve)]
         case .settle:
             overlay = .settleAmount(TextField(), problem: nil)
+        case .refreshStatus:
+            return [.send(.refreshStatus)]
         case .playCustomer:
             if playingCustomerSince != nil {
                 localNotice = LocalNotice(text: "The sandbox customer is already approving this URL.", isProblem: true)

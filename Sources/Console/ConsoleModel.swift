@@ -149,11 +149,15 @@ struct ConsoleModel {
         selectDefaultAction()
     }
 
-    /// Highlights the first action allowed now, so Enter on the actions pane does the next step.
+    /// Highlights the next step allowed now (Pay, Reserve, Settle, Build URL, then New order), so Enter
+    /// on the actions pane moves the order forward.
     mutating func selectDefaultAction() {
         let actions = ActionsPane.actions
-        if let index = actions.firstIndex(where: { state.availability(of: $0.action).allowed && $0.action != .newOrder }) {
-            selectedAction = index
+        for next in [CheckoutAction.pay, .reserve, .settle, .buildURL, .newOrder] where state.availability(of: next).allowed {
+            if let index = actions.firstIndex(where: { $0.action == next }) {
+                selectedAction = index
+                return
+            }
         }
     }
 

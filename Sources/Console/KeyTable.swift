@@ -3,7 +3,7 @@ import Checkout
 /// What a key asks the console to do.
 public enum ConsoleCommand: String, Sendable, CaseIterable {
     case help, nextField, previousField, submit, moveUp, moveDown
-    case buildURL, removeLastLine, toggleMode, pay, reserve, settle, playCustomer, newOrder
+    case buildURL, removeLastLine, toggleMode, pay, reserve, settle, refreshStatus, playCustomer, newOrder
     case redraw, quit, cancel
 }
 
@@ -54,6 +54,9 @@ public enum KeyTable {
         KeyBinding(keys: [.function(7), .character("s")], label: "Settle",
                    help: "Capture a reserve: type a partial amount or leave it empty for the full amount, then confirm.",
                    command: .settle, hint: "Settle"),
+        KeyBinding(keys: [.control("g"), .character("g")], label: "Check status",
+                   help: "Ask again for the status of a pending transaction that is no longer being polled.",
+                   command: .refreshStatus, hint: "Status"),
         KeyBinding(keys: [.function(8), .control("a"), .character("a")], label: "Play customer",
                    help: "Sandbox only: approve the URL as the customer and put the return URI in its field.",
                    command: .playCustomer, hint: "Customer"),
@@ -97,6 +100,10 @@ public enum KeyTable {
         case .toggleMode:
             if state.phase != .assembling { return CommandAvailability(allowed: false, reason: "The mode is fixed once the URL is built.") }
             return CommandAvailability(allowed: true, reason: "Switch between Pay now and Reserve.")
+        case .refreshStatus:
+            if state.phase != .pending { return CommandAvailability(allowed: false, reason: "Only a pending transaction can be checked again.") }
+            if state.busyStep != nil { return CommandAvailability(allowed: false, reason: "The status is being checked already.") }
+            return CommandAvailability(allowed: true, reason: "Ask for the transaction status again.")
         case .playCustomer:
             if !canPlayCustomer { return CommandAvailability(allowed: false, reason: "Playing the customer works only against the sandbox.") }
             if state.phase != .awaitingReturn || state.cbuiURL == nil {

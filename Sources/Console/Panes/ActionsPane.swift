@@ -18,17 +18,24 @@ enum ActionsPane: Pane {
 
     static func title(model: ConsoleModel, context: RenderContext) -> String? { "Actions" }
 
+    /// The F-key and the letter that works on this pane, such as "F5 p".
+    static func keyNames(_ binding: KeyBinding) -> String {
+        let functionKey = binding.keys.first { if case .function = $0 { return true } else { return false } }
+        let letter = binding.keys.first(where: \.typesText)
+        return [functionKey, letter].compactMap { $0?.displayName }.joined(separator: " ")
+    }
+
     static func hasFocus(model: ConsoleModel) -> Bool { model.focus == .actions }
 
     static func lines(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> [StyledLine] {
-        let keyColumns = 9
+        let keyColumns = 6
         let labelColumns = 11
         return actions.prefix(height).enumerated().map { index, entry in
             let binding = KeyTable.binding(for: entry.command)
             let availability = model.state.availability(of: entry.action)
             let selected = index == model.selectedAction && model.focus == .actions
             let marker = selected ? context.glyphs.selected + " " : "  "
-            let keys = TextWidth.pad(binding.keys.prefix(2).map(\.displayName).joined(separator: " "), to: keyColumns)
+            let keys = TextWidth.pad(keyNames(binding), to: keyColumns)
             let label = TextWidth.pad(binding.label, to: labelColumns)
             let reasonColumns = max(0, width - 2 - keyColumns - labelColumns)
             let reason = TextWidth.truncate(availability.reason, to: reasonColumns)

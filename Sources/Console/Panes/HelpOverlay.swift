@@ -1,7 +1,7 @@
 /// A box over the screen listing the key table. Keys whose command cannot run now are dim,
 /// with the reason.
 enum HelpOverlay {
-    static let keyColumns = 24
+    static let keyColumns = 18
     static let labelColumns = 18
 
     /// The content rows for a box `width` columns wide, before scrolling.

@@ -11,7 +11,7 @@ enum OrderPane: Pane {
     static let priceColumns = 12
 
     static func title(model: ConsoleModel, context: RenderContext) -> String? {
-        "Order \(context.glyphs.horizontal) \(Words.mode(model.state.mode))"
+        "Order · \(Words.mode(model.state.mode))"
     }
 
     static func titleDetail(model: ConsoleModel, context: RenderContext) -> String? {
@@ -54,8 +54,8 @@ enum OrderPane: Pane {
     }
 
     private static func amountRow(model: ConsoleModel, width: Int) -> (line: StyledLine, cursorX: Int) {
-        let quantity = FieldView.spans(model.quantity, columns: quantityColumns, placeholder: "1")
-        let price = FieldView.spans(model.unitPrice, columns: priceColumns, placeholder: "12.50")
+        let quantity = FieldView.spans(model.quantity, columns: quantityColumns)
+        let price = FieldView.spans(model.unitPrice, columns: priceColumns)
         var line: StyledLine = [label(quantityLabel, focused: model.focus == .quantity)] + quantity.line
         line.append(label(priceLabel, focused: model.focus == .unitPrice))
         line += price.line
