@@ -57,7 +57,7 @@ extension APIService {
             try perform { try store.update(record) }
             return record
         }
-        // Settle answers with the reserve's own TransactionId.
+        // Settle returns the reserve's own TransactionId.
         return [ResultField("TransactionId", record.transactionID), ResultField("TransactionStatus", record.status.rawValue)]
     }
 
@@ -138,13 +138,13 @@ extension APIService {
 
     private func usableToken(_ tokenID: String, request: APIRequest, operation: TransactionOperation) throws(APIError) -> TokenRecord {
         guard let token = try perform({ try store.token(id: tokenID) }), token.callerKey == request.callerKey else {
-            throw .business("InvalidTokenId_Sender", "The sender token \(APIRequest.quoted(tokenID)) is not a token this caller installed.")
+            throw .business("InvalidTokenId_Sender", "The sender token \(Redaction.secret(tokenID)) is not a token this caller installed.")
         }
         guard !token.used else {
-            throw .business("TokenUsageError", "The single-use sender token \(APIRequest.quoted(tokenID)) was already used. Ask the buyer to authorize again.")
+            throw .business("TokenUsageError", "The single-use sender token \(Redaction.secret(tokenID)) was already used. Ask the buyer to authorize again.")
         }
         guard request.now < token.expiresAt else {
-            throw .business("TokenNotActive_Sender", "The sender token \(APIRequest.quoted(tokenID)) expired at \(ISO8601Timestamp.format(token.expiresAt)). Ask the buyer to authorize again.")
+            throw .business("TokenNotActive_Sender", "The sender token \(Redaction.secret(tokenID)) expired at \(ISO8601Timestamp.format(token.expiresAt)). Ask the buyer to authorize again.")
         }
         if operation == .pay && token.reserve {
             throw .business("IncompatibleTokens", "The sender token was authorized for Reserve and Settle (reserve=True); it cannot be used with Pay.")

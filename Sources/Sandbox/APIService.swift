@@ -1,20 +1,20 @@
 import Foundation
 import FPSClient
 
-/// An FPS error answer: the code clients switch on, a message naming the problem, and the HTTP status.
+/// An FPS error response: the code clients switch on, a message naming the problem, and the HTTP status.
 struct APIError: Error, Sendable {
     let code: String
     let message: String
     let httpStatus: Int
 
-    /// Request and business-rule errors answer 400, as FPS documented for `InvalidTokenId_Sender`.
+    /// Creates a request or business-rule error with HTTP 400, the status FPS documented for `InvalidTokenId_Sender`.
     static func business(_ code: String, _ message: String) -> APIError {
         APIError(code: code, message: message, httpStatus: 400)
     }
 
     static func invalidParams(_ message: String) -> APIError { business("InvalidParams", message) }
 
-    /// Authentication failures answer 403, the AWS convention; FPS's own pages do not say.
+    /// Creates an authentication error with HTTP 403. FPS's pages do not name the status, so this follows the AWS convention.
     static func authentication(_ code: String, _ message: String) -> APIError {
         APIError(code: code, message: message, httpStatus: 403)
     }
@@ -149,8 +149,11 @@ final class APIService: Sendable {
                                                requestID: requestID + ":0")
             return ServerResponse(status: 200, contentType: "text/xml; charset=utf-8", body: document)
         } catch {
+            // Messages can quote request values, so only 5xx messages, which come from the sandbox itself, are logged.
             if error.httpStatus >= 500 {
                 log("sandbox API request \(requestID) failed: \(error.code): \(error.message)")
+            } else {
+                log("sandbox API request \(requestID) rejected with HTTP \(error.httpStatus) \(error.code)")
             }
             return ServerResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
                                 body: APIDocument.error(code: error.code, message: error.message, requestID: requestID))
@@ -272,9 +275,9 @@ final class APIService: Sendable {
 
 /// Signature Version 2 checks shared by the API and the CBUI.
 enum RequestSignature {
-    /// The host lines a signature may have been made with: `127.0.0.1` with and without the bound
-    /// port, and the Host header with and without its port, lower-cased. Clients disagree on
-    /// whether the port belongs in the host line, so the sandbox accepts both forms.
+    /// Lists the host lines a valid signature may use: `127.0.0.1` with and without the bound port,
+    /// and the lower-cased Host header with and without its port. Clients disagree on whether the
+    /// port belongs in the host line, so the sandbox accepts both forms.
     static func hostLines(port: UInt16, hostHeader: String?) -> [String] {
         var lines = ["127.0.0.1:\(port)", "127.0.0.1"]
         if let header = hostHeader?.lowercased(), !header.isEmpty {
@@ -355,7 +358,7 @@ enum APIDocument {
         return xml
     }
 
-    /// The REST error form: no namespace, and `RequestID` with a capital D.
+    /// Builds the REST error document, which has no namespace and spells `RequestID` with a capital D.
     static func error(code: String, message: String, requestID: String) -> String {
         """
         <?xml version="1.0" encoding="UTF-8"?>

@@ -2,7 +2,7 @@ import FPSClient
 
 /// The HTML pages of the sandbox CBUI: plain forms and inline CSS, no JavaScript.
 enum CBUIPages {
-    /// The buyer's authorization page for one pending request.
+    /// Renders the buyer's authorization page for one pending request.
     static func authorization(_ record: CBUIRequestRecord) -> ServerResponse {
         var body = """
             <h1>Authorize a payment</h1>
@@ -15,6 +15,7 @@ enum CBUIPages {
         if record.reserve {
             body += "<p class=\"note\">This order reserves the amount on your credit card now; the merchant charges it when the order ships.</p>\n"
         }
+
         body += "<form method=\"post\" action=\"\(CBUIService.decidePath)\">\n"
         body += "<input type=\"hidden\" name=\"request\" value=\"\(escape(record.requestID))\">\n"
         body += "<fieldset><legend>Pay with</legend>\n"
@@ -26,6 +27,7 @@ enum CBUIPages {
             body += "<label><input type=\"radio\" name=\"paymentMethod\" value=\"\(method.rawValue)\"\(checked)> \(escape(method.testInstrument))</label>\n"
         }
         body += "</fieldset>\n"
+
         body += testOutcomeControls(record)
         body += """
             <div class="buttons">
@@ -52,7 +54,7 @@ enum CBUIPages {
         return html
     }
 
-    /// A page naming a problem that cannot be reported to the merchant by redirect.
+    /// Renders a page naming a problem that cannot be reported to the merchant by redirect.
     static func error(_ problem: CBUIPageError) -> ServerResponse {
         let body = """
             <h1>\(escape(problem.title))</h1>

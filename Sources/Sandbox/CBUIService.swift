@@ -3,8 +3,8 @@ import FPSClient
 
 /// The merchant's `returnURL`, checked and split into what the return signature covers.
 struct ReturnURL: Sendable {
-    /// Parameters the return adds; the merchant's own query must not contain them, or the
-    /// returned URL would repeat a name and no verifier could read it.
+    /// Parameters the return adds. The merchant's own query must not contain them, because the
+    /// returned URL would then repeat a name and no verifier could read it.
     static let returnParameterNames: Set<String> = [
         "tokenID", "status", "callerReference", "expiry", "errorMessage",
         "signatureMethod", "signatureVersion", "certificateUrl", "signature",
@@ -50,7 +50,7 @@ struct ReturnURL: Sendable {
     }
 }
 
-/// A CBUI problem answered with an HTML page, because there is no usable returnURL to redirect to.
+/// A CBUI problem reported on an HTML page, because there is no usable returnURL to redirect to.
 struct CBUIPageError: Error, Sendable {
     let status: Int
     let title: String
@@ -115,6 +115,7 @@ final class CBUIService: Sendable {
             try store.insert(record)
             return CBUIPages.authorization(record)
         } catch let error as CBUICallerError {
+            log("sandbox CBUI request rejected with status CE: \(error.message)")
             return returnRedirect(to: returnURL, status: .callerException, callerReference: values["callerReference"] ?? "",
                                   token: nil, errorMessage: error.message)
         } catch {
@@ -250,7 +251,7 @@ final class CBUIService: Sendable {
         }
     }
 
-    /// What the buyer did on the page.
+    /// The buyer's action on the page.
     enum BuyerChoice: Sendable {
         /// Approve with a payment method; a test outcome, when set, replaces the normal result.
         case approve(method: PaymentMethod?, testOutcome: CBUIStatus?)
@@ -327,7 +328,7 @@ final class CBUIService: Sendable {
         }
     }
 
-    /// The test card's expiry, `MM/YYYY`, three years after `now`.
+    /// Returns the test card's expiry as `MM/YYYY`, three years after `now`.
     static func cardExpiry(now: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -57,13 +57,13 @@ private final class RequestState {
 
 /// A libmicrohttpd daemon bound to 127.0.0.1 that hands every complete request to `handler`.
 ///
-/// Query strings are taken from the raw request target that the URI log callback receives,
-/// not from `MHD_get_connection_values`: libmicrohttpd has already turned `+` into a space
-/// and decoded `%XY` there, and it keeps no trace of escapes it could not decode, so the
-/// sandbox could not reject malformed input or see duplicate names reliably. The raw string
-/// is parsed with the same `QueryString.parse` the client uses (form semantics, `+` is a space).
+/// Query strings come from the raw request target that the URI log callback receives, not
+/// from `MHD_get_connection_values`. libmicrohttpd has already decoded `+` and `%XY` in those
+/// pairs with its own rules. Parsing the raw string with the client's `QueryString.parse`
+/// (form semantics, `+` is a space) makes both sides decode identically, and it rejects
+/// malformed escapes and duplicate names.
 final class LoopbackHTTPServer: @unchecked Sendable {
-    /// Bodies above this size are answered with 413; FPS requests are a few hundred bytes.
+    /// Bodies above this size get a 413 response. FPS requests are a few hundred bytes.
     static let maximumBodyBytes = 1 << 20
 
     let handler: @Sendable (ServerRequest) -> ServerResponse

@@ -234,7 +234,7 @@ extension SandboxStore {
 
     // MARK: Idempotency
 
-    /// The remembered request for a CallerReference: its action, parameter fingerprint and transaction.
+    /// Returns the remembered request for a CallerReference: its action, parameter fingerprint and transaction.
     func idempotencyEntry(callerKey: String, callerReference: String)
         throws -> (action: String, fingerprint: String, transactionID: String, createdAt: Date)? {
         guard let row = try database.query(

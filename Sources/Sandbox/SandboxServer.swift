@@ -7,8 +7,8 @@ public struct SandboxConfiguration: Sendable {
     public var port: UInt16 = 0
     /// The SQLite file with the sandbox state; created if missing.
     public var dataPath: String
-    /// Seconds that Pay, Reserve and Settle stay Pending before their final status; 0 answers
-    /// with the final status at once.
+    /// Seconds that Pay, Reserve and Settle stay Pending before their final status. With 0 the
+    /// response carries the final status at once.
     public var pendingSeconds: Double = 0
     /// libmicrohttpd worker threads.
     public var threads: UInt32 = 2
@@ -43,18 +43,16 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible {
 public final class SandboxServer: @unchecked Sendable {
     /// The demo caller's access key id, always registered.
     public static let demoAccessKeyID = "AKSANDBOXDEMO0000001"
-    /// The demo caller's secret key. It is public test data for the local sandbox only; the
+    /// The demo caller's secret key. It is public test data for the local sandbox only, and the
     /// `/` and `+` in it exercise percent-encoding in clients.
     public static let demoSecretKey = "fpsSandboxDemoSecret/NotForProduction+00"
 
     public let configuration: SandboxConfiguration
     let store: SandboxStore
     let identity: SigningIdentity
+    private let router: SandboxRouter
     private let lock = NSLock()
-    private var boundPort: UInt16 = 0
     private var http: LoopbackHTTPServer?
-    private var api: APIService!
-    private var cbui: CBUIService!
 
     /// Opens or creates the data file, registers the demo caller, and loads the signing key or
     /// generates one on first use.
@@ -69,11 +67,7 @@ public final class SandboxServer: @unchecked Sendable {
         } catch {
             throw SandboxError.storage("\(configuration.dataPath): \(error)")
         }
-        let port: @Sendable () -> UInt16 = { [unowned self] in self.port }
-        api = APIService(store: store, pendingSeconds: configuration.pendingSeconds, clock: configuration.clock,
-                         log: configuration.log, port: port)
-        cbui = CBUIService(store: store, identity: identity, clock: configuration.clock, log: configuration.log,
-                           port: port, certificateURL: { [unowned self] in self.certificateURL })
+        router = SandboxRouter(store: store, identity: identity, configuration: configuration)
     }
 
     deinit {
@@ -94,42 +88,81 @@ public final class SandboxServer: @unchecked Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         try lock.withLock {
-            if http != nil { return boundPort }
-            let server = LoopbackHTTPServer { [unowned self] request in self.route(request) }
+            if http != nil { return router.boundPort.value }
+            // The HTTP server holds the router, not this object, so no request can reach a
+            // SandboxServer that is being deinitialized.
+            let router = self.router
+            let server = LoopbackHTTPServer { request in router.route(request) }
             let port = try server.start(port: configuration.port, threads: max(1, configuration.threads))
             http = server
-            boundPort = port
+            router.boundPort.value = port
             configuration.log("sandbox listening on http://127.0.0.1:\(port) (data \(configuration.dataPath))")
             return port
         }
     }
 
-    /// Stops serving; returns after in-flight requests have finished. The server can be started again.
+    /// Stops serving and returns after in-flight requests have finished. The server can be started again.
     public func stop() {
         lock.withLock {
             guard let server = http else { return }
             server.stop()
             http = nil
-            configuration.log("sandbox on port \(boundPort) stopped")
+            configuration.log("sandbox on port \(router.boundPort.value) stopped")
         }
     }
 
     /// The bound port, or 0 before the first start.
-    public var port: UInt16 { lock.withLock { boundPort } }
+    public var port: UInt16 { router.boundPort.value }
 
     /// `http://127.0.0.1:<port>`, the API endpoint without its trailing `/`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { router.boundPort.baseURL }
 
     /// The CBUI pipeline start URL that merchants sign and send buyers to.
     public var cbuiURL: String { baseURL + CBUIService.startPath }
 
     /// The URL of the certificate whose key signs return redirects.
-    public var certificateURL: String { "\(baseURL)/fps/certs/\(identity.directory)/PKICert.pem" }
+    public var certificateURL: String { router.certificateURL }
 
     /// The PEM of the certificate served at `certificateURL`.
     public var certificatePEM: String { identity.certificatePEM }
+}
 
-    private func route(_ request: ServerRequest) -> ServerResponse {
+/// The port the server is bound to, shared with the handlers that sign with it.
+final class BoundPort: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: UInt16 = 0
+
+    var value: UInt16 {
+        get { lock.withLock { port } }
+        set { lock.withLock { port = newValue } }
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(value)" }
+}
+
+/// Routes each request by path to the API, the CBUI or the certificate.
+final class SandboxRouter: Sendable {
+    let boundPort = BoundPort()
+    let identity: SigningIdentity
+    let api: APIService
+    let cbui: CBUIService
+
+    init(store: SandboxStore, identity: SigningIdentity, configuration: SandboxConfiguration) {
+        let boundPort = self.boundPort
+        let directory = identity.directory
+        self.identity = identity
+        api = APIService(store: store, pendingSeconds: configuration.pendingSeconds, clock: configuration.clock,
+                         log: configuration.log, port: { boundPort.value })
+        cbui = CBUIService(store: store, identity: identity, clock: configuration.clock, log: configuration.log,
+                           port: { boundPort.value },
+                           certificateURL: { "\(boundPort.baseURL)/fps/certs/\(directory)/PKICert.pem" })
+    }
+
+    var certificatePath: String { "/fps/certs/\(identity.directory)/PKICert.pem" }
+
+    var certificateURL: String { boundPort.baseURL + certificatePath }
+
+    func route(_ request: ServerRequest) -> ServerResponse {
         switch request.path {
         case "/":
             return api.handle(request)
@@ -137,7 +170,7 @@ public final class SandboxServer: @unchecked Sendable {
             return cbui.start(request)
         case CBUIService.decidePath:
             return cbui.decide(request)
-        case "/fps/certs/\(identity.directory)/PKICert.pem":
+        case certificatePath:
             guard request.method == "GET" else { return .text(405, "The certificate is served with GET only.") }
             return ServerResponse(status: 200, contentType: "application/x-pem-file", body: identity.certificatePEM)
         default:

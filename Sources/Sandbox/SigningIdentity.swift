@@ -97,7 +97,7 @@ final class SigningIdentity: @unchecked Sendable {
         try lock.withLock {
             guard let context = EVP_MD_CTX_new() else { throw CryptoError.fromQueue("EVP_MD_CTX_new") }
             defer { EVP_MD_CTX_free(context) }
-            // RSA keys sign with PKCS#1 v1.5 padding unless told otherwise.
+            // OpenSSL signs with RSA keys using PKCS#1 v1.5 padding unless a padding mode is set.
             guard EVP_DigestSignInit(context, nil, EVP_sha1(), nil, key) == 1 else {
                 throw CryptoError.fromQueue("EVP_DigestSignInit")
             }

@@ -181,3 +181,33 @@ struct CBUITests {
         #expect(response.status == 404)
     }
 }
+
+@Suite("Sandbox HTTP handling")
+struct HTTPHandlingTests {
+    @Test("plus in the query is read as a space")
+    func plusReadAsSpace() async throws {
+        let sandbox = try SandboxHarness()
+        // Signed over the decoded value "Corner Books", sent with `+` as some clients do.
+        let target = sandbox.cbuiTarget(extra: ["websiteDescription": "Corner Books"])
+        #expect(target.contains("Corner%20Books"))
+
+        let page = try await sandbox.send("GET", target.replacingOccurrences(of: "Corner%20Books", with: "Corner+Books"))
+
+        #expect(page.status == 200)
+        #expect(page.body.contains("Corner Books asks you to authorize"))
+    }
+
+    @Test("body above 1 MiB answers 413")
+    func oversizedBody() async throws {
+        let sandbox = try SandboxHarness()
+        let response = try await sandbox.send("POST", "/", body: String(repeating: "a", count: (1 << 20) + 1))
+        #expect(response.status == 413)
+    }
+
+    @Test("unknown path answers 404")
+    func unknownPath() async throws {
+        let sandbox = try SandboxHarness()
+        let other = try await sandbox.send("GET", "/fps/certs/000000/PKICert.pem")
+        #expect(other.status == 404)
+    }
+}

@@ -156,7 +156,7 @@ final class SandboxHarness: @unchecked Sendable {
     /// Authorizes a token through the CBUI and returns its id.
     func token(amount: String = "12.50", reserve: Bool = false, method: String = "CC") async throws -> String {
         let redirect = try await authorize(amount: amount, reserve: reserve, method: method)
-        guard let token = redirect.values["tokenID"] else { throw TestFailure("no tokenID in \(redirect.location)") }
+        guard let token = redirect.values["tokenID"] else { throw TestFailure("the return has no tokenID; status \(redirect.values["status"] ?? "missing")") }
         return token
     }
 }
@@ -179,7 +179,7 @@ struct TestResponse: Sendable {
     let headers: [String: String]
     let body: String
 
-    /// The first capture group of `pattern` in the body.
+    /// Returns the first capture group of `pattern` in the body.
     func firstMatch(_ pattern: String) -> String? {
         guard let regex = try? NSRegularExpression(pattern: pattern),
               let match = regex.firstMatch(in: body, range: NSRange(body.startIndex..., in: body)),
@@ -187,7 +187,7 @@ struct TestResponse: Sendable {
         return String(body[range])
     }
 
-    /// The text of the first `<name>` element, with the five predefined XML entities decoded.
+    /// Returns the text of the first `<name>` element, with the five predefined XML entities decoded.
     func xml(_ name: String) -> String? {
         firstMatch("<\(name)>([^<]*)</\(name)>").map {
             $0.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
