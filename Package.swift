@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "Sandbox", "FPSClient", "Ledger"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FPSClient"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["Sandbox", "FPSClient", "Checkout"]),
     ],
     swiftLanguageModes: [.v6]
 )
