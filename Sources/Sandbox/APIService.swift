@@ -98,8 +98,8 @@ struct APIRequest: Sendable {
 /// An API action: its handler and whether it may arrive unsigned.
 struct APIAction: Sendable {
     let handler: @Sendable (APIService, APIRequest) throws(APIError) -> [ResultField]?
-    /// True only for actions FPS answered without a signature (Amazon's 2010 helpers called
-    /// VerifySignature unsigned); every action registered so far requires one.
+    /// True only for actions FPS accepted without a signature, as Amazon's 2010 helpers called
+    /// VerifySignature unsigned. Every action registered so far requires one.
     var allowsUnsigned = false
 }
 
@@ -136,7 +136,7 @@ final class APIService: Sendable {
         self.port = port
     }
 
-    /// Answers one HTTP request to `/`.
+    /// Handles one HTTP request to `/` and returns the XML response.
     func handle(_ http: ServerRequest) -> ServerResponse {
         let requestID = UUID().uuidString.lowercased()
         do throws(APIError) {
@@ -343,7 +343,7 @@ enum ISO8601Timestamp {
     }
 }
 
-/// The XML documents the API answers with.
+/// The XML documents the API returns.
 enum APIDocument {
     static func success(action: String, version: String, fields: [ResultField]?, requestID: String) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -89,8 +89,8 @@ public final class SandboxServer: @unchecked Sendable {
     public func start() throws -> UInt16 {
         try lock.withLock {
             if http != nil { return router.boundPort.value }
-            // The HTTP server holds the router, not this object, so no request can reach a
-            // SandboxServer that is being deinitialized.
+            // The HTTP server keeps a reference to the router, not to this object, so no request
+            // can reach a SandboxServer that is being deinitialized.
             let router = self.router
             let server = LoopbackHTTPServer { request in router.route(request) }
             let port = try server.start(port: configuration.port, threads: max(1, configuration.threads))
