@@ -2,8 +2,8 @@ import FPSClient
 import Foundation
 import Synchronization
 
-/// What a checkout session needs besides its collaborators: where FPS is, who the caller is,
-/// and how patiently to retry and poll.
+/// Settings of a checkout session besides its collaborators: the FPS endpoints, the caller's
+/// credentials, and the retry and polling limits.
 public struct CheckoutConfiguration: Sendable {
     public var endpoints: FPSEndpoints
     public var credentials: FPSCredentials

@@ -92,8 +92,8 @@ extension CheckoutSession {
         let previous = state.orderID
         do {
             let detail = try ledger.loadOrder(try createOrder(mode: state.mode).id)
-            let kept = previous.isEmpty ? "" : " Order \(previous) stays in the ledger."
-            try show(detail, notice: "Started order \(detail.order.id).\(kept)", problem: false)
+            let keptNote = previous.isEmpty ? "" : " Order \(previous) stays in the ledger."
+            try show(detail, notice: "Started order \(detail.order.id).\(keptNote)", problem: false)
         } catch {
             reject("The ledger could not create a new order: \(error). The current order is unchanged.")
         }
@@ -192,8 +192,8 @@ extension CheckoutSession {
         var total = Money(minorUnits: 0, currency: context.currency)
         for line in lines {
             guard let lineTotal = line.total, let sum = total.plus(lineTotal), sum <= limit else {
-                let shown = line.total.flatMap { total.plus($0) }.map(\.description) ?? "more than \(limit)"
-                reject("The order total would be \(shown), above the \(limit) limit for one payment. Lower a quantity or split the order.")
+                let newTotal = line.total.flatMap { total.plus($0) }.map(\.description) ?? "more than \(limit)"
+                reject("The order total would be \(newTotal), above the \(limit) limit for one payment. Lower a quantity or split the order.")
                 return false
             }
             total = sum
@@ -263,12 +263,12 @@ extension CheckoutSession {
         }
     }
 
-    /// The CBUI `paymentReason`, kept within the 64 characters the 2007 FPS docs allowed.
+    /// Returns the CBUI `paymentReason`, kept within the 64 characters the 2007 FPS docs allowed.
     private func paymentReason(orderNumber: Int64) -> String {
         String("\(configuration.paymentReasonPrefix) \(orderNumber)".trimmingCharacters(in: .whitespaces).prefix(64))
     }
 
-    /// A fresh CBUI `callerReference`: `fpsc-<desk>-<order id>-<10 random characters>`, at
+    /// Generates a fresh CBUI `callerReference`: `fpsc-<desk>-<order id>-<10 random characters>`, at
     /// most 74 characters so the derived Pay and Reserve references stay within FPS's 128.
     static func makeCallerReference(desk: String, orderID: Int64) -> String {
         let deskPart = String(desk.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }.prefix(32))
@@ -278,9 +278,9 @@ extension CheckoutSession {
         return "fpsc-\(deskPart)-\(orderID)-\(random)"
     }
 
-    /// The CallerReference of the Pay or Reserve for one authorization. It depends only on the
-    /// CBUI reference, so a retry or a restart re-sends the same reference, which FPS answers
-    /// with the original transaction instead of a second charge.
+    /// Returns the CallerReference of the Pay or Reserve for one authorization. It depends only
+    /// on the CBUI reference, so a retry or a restart re-sends the same reference, and FPS
+    /// returns the original transaction for it instead of charging again.
     static func paymentReference(cbuiReference: String, kind: LedgerTransactionKind) -> String {
         "\(cbuiReference)-\(kind.rawValue)"
     }
@@ -314,9 +314,9 @@ extension CheckoutSession {
                                    callerReference: authorization.callerReference, statusCode: authorization.status.rawValue,
                                    expiry: authorization.expiry, phase: CheckoutPhase.authorized.rawValue)
         } catch LedgerError.tokenAlreadyUsed(let owner) {
-            let which = owner == orderNumber ? "this order" : "order \(owner)"
-            log(.failure, "Return URI rejected for order \(orderNumber): token \(Redaction.secret(authorization.tokenID)) already recorded for \(which).")
-            return reject("This return URI's token was already used by \(which). A single-use authorization pays once, so build a new URL.")
+            let ownerName = owner == orderNumber ? "this order" : "order \(owner)"
+            log(.failure, "Return URI rejected for order \(orderNumber): token \(Redaction.secret(authorization.tokenID)) already recorded for \(ownerName).")
+            return reject("This return URI's token was already used by \(ownerName). A single-use authorization pays once, so build a new URL.")
         } catch {
             return reject("The authorization was not saved because the ledger failed: \(error). Paste the return URI again.")
         }

@@ -8,13 +8,13 @@ struct MoneyCall: Sendable {
     var orderNumber: Int64
     /// The amount recorded in the ledger: the order total, or the amount settled.
     var amount: Money
-    /// The CallerReference of Pay and Reserve; Settle has none.
+    /// The CallerReference of Pay and Reserve, or nil for Settle, which has none.
     var callerReference: String?
     /// The sender token of Pay and Reserve.
     var tokenID: String?
     /// The reserve that Settle captures.
     var reserveTransactionID: String?
-    /// The Settle amount sent on the wire; nil captures the full reserve.
+    /// The Settle amount sent on the wire, or nil to capture the full reserve.
     var settleAmount: Money?
 
     var action: String {
@@ -197,7 +197,7 @@ extension CheckoutSession {
         }
     }
 
-    /// Logs a retry and sleeps before it; returns false when `error` is final or no attempt is left.
+    /// Logs a retry and sleeps before it. Returns false when `error` is final or no attempt is left.
     private func waitBeforeRetry(_ call: MoneyCall, error: FPSError, attempt: Int) async -> Bool {
         guard error.isRetryable, attempt < configuration.maxAttempts else { return false }
         let delay = retryDelay(afterAttempt: attempt)
@@ -217,13 +217,13 @@ extension CheckoutSession {
 
     // MARK: Outcomes
 
-    /// The phase an order reaches when `kind`'s transaction has `status`. Pending, and a
+    /// Returns the phase an order reaches when `kind`'s transaction has `status`. Pending, and a
     /// status that does not end this kind of action, mean polling goes on.
     static func phase(after status: TransactionStatus, kind: LedgerTransactionKind) -> CheckoutPhase {
         switch (kind, status) {
         case (_, .pending): return .pending
         case (.pay, .success), (.settle, .success): return .succeeded
-        // Reserve answers Reserved; Success is accepted too, as the hold being in place.
+        // Reserve returns Reserved, and Success is accepted too, as the hold being in place.
         case (.reserve, .reserved), (.reserve, .success): return .reserved
         case (_, .failure), (_, .cancelled): return .failed
         // A Settle is still being processed while its reserve reads Reserved.
@@ -353,7 +353,7 @@ extension CheckoutSession {
         }
     }
 
-    /// Stores one polled status; returns true when it ends the action.
+    /// Stores one polled status and returns true when it ends the action.
     private func record(_ result: TransactionResult, orderNumber: Int64, kind: LedgerTransactionKind) -> Bool {
         let phase = Self.phase(after: result.status, kind: kind)
         let isFinal = phase != .pending

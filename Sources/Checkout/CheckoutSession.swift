@@ -35,7 +35,7 @@ public final class CheckoutSession: Sendable {
         var state: CheckoutState
         var context = OrderContext()
         var observers: [@Sendable (CheckoutState) -> Void] = []
-        /// The last queued intent; each new one waits for it, which keeps intents in order.
+        /// The last queued intent. Each new one waits for it, which keeps intents in order.
         var queueTail: Task<Void, Never>?
         var pollTask: Task<Void, Never>?
         var pollGeneration = 0
@@ -153,7 +153,7 @@ public final class CheckoutSession: Sendable {
 
     var isPolling: Bool { inner.withLock { $0.pollTask != nil } }
 
-    /// Shows a problem notice; nothing else changes.
+    /// Shows a problem notice and changes nothing else.
     func reject(_ message: String) {
         update { state, _ in
             state.notice = message
@@ -173,7 +173,7 @@ public final class CheckoutSession: Sendable {
         recordEvent(FPSEvent(kind: kind, text: text))
     }
 
-    /// Runs `poll` as the session's one polling task; it removes itself when it ends.
+    /// Runs `poll` as the session's one polling task, which removes itself when it ends.
     func startPollingTask(_ poll: @escaping @Sendable () async -> Void) {
         inner.withLock { inner in
             inner.pollTask?.cancel()

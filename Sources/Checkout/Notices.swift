@@ -40,7 +40,7 @@ enum Notices {
         }
     }
 
-    /// The notice for a call that ended without a transaction after `attempts` tries.
+    /// Builds the notice for a call that ended without a transaction after `attempts` tries.
     static func callFailed(action: String, error: FPSError, attempts: Int) -> String {
         let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
         let retryAdvice = action == "Settle"

@@ -1,7 +1,7 @@
 import FPSClient
 import Foundation
 
-/// Why playing the customer on the sandbox failed, in a sentence a clerk can act on.
+/// A failure to play the customer on the sandbox, with a sentence a clerk can act on.
 public struct SandboxCustomerError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     public var description: String { message }

@@ -166,7 +166,7 @@ func testConfiguration(maxPolls: Int = 20, maxAttempts: Int = 4) -> CheckoutConf
         retryBaseDelay: .milliseconds(1), maxRetryDelay: .milliseconds(4))
 }
 
-/// A 64-character token id like the ones FPS issues.
+/// Builds a 64-character token id like the ones FPS issues.
 func makeTokenID(_ seed: String) -> String {
     String((seed + String(repeating: "T", count: 64)).prefix(64)).uppercased()
 }
