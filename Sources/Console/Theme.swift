@@ -31,12 +31,13 @@ public enum ThemeColor: Equatable, Sendable {
 
     /// Parses `default`, a colour name (`red`, `brightred`, `bright-red`), `colorN` or `N` with N in 0...255.
     init?(name: String) {
-        let key = name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+        let key = name.lowercased()
         if key == "default" {
             self = .terminalDefault
             return
         }
-        if let index = Self.names[key] {
+        // Hyphens and underscores are allowed inside names only, so "color-1" stays invalid.
+        if let index = Self.names[key.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")] {
             self = .index(index)
             return
         }
