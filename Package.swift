@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "FPSClient"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "Sandbox", "FPSClient", "Ledger"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FPSClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FPSClient", "SQLiteStore"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"]),
         .testTarget(name: "CommandLineTests", dependencies: ["Sandbox", "FPSClient", "Checkout"]),
     ],

@@ -4,7 +4,6 @@ import FPSClient
 import Foundation
 import Ledger
 import Sandbox
-import Synchronization
 
 /// The default command: opens the checkout console, on the embedded sandbox unless an
 /// external endpoint is configured.
@@ -33,13 +32,13 @@ enum ConsoleCommand {
         defer { sandbox?.stop() }
 
         let transport = URLSessionTransport(timeoutSeconds: 10)
-        let relay = EventRelay()
+        let relay = FPSEventRelay()
         let client = FPSAPIClient(endpoint: endpoints.api, credentials: credentials, transport: transport,
-                                  events: { event in relay.forward(event) })
+                                  events: relay.sink)
         let verifier = ReturnURIVerifier(certificateAllowList: endpoints.certificateAllowList, transport: transport)
         let checkoutConfiguration = CheckoutConfiguration(endpoints: endpoints, credentials: credentials, desk: settings.desk)
         let session = try CheckoutSession(configuration: checkoutConfiguration, client: client, verifier: verifier, ledger: ledger)
-        relay.attach(session)
+        relay.connect(session.recordEvent)
 
         var consoleConfiguration = ConsoleConfiguration()
         consoleConfiguration.themeName = settings.themeName
@@ -48,7 +47,7 @@ enum ConsoleCommand {
         if sandbox != nil {
             // Playing the customer talks only to the embedded sandbox on loopback.
             consoleConfiguration.playCustomer = { url in
-                try await SandboxCustomer.approve(cbuiURL: url, transport: NonRedirectingTransport())
+                try await SandboxCustomer.approve(cbuiURL: url, transport: URLSessionTransport(timeoutSeconds: 10))
             }
         }
         return ConsoleApp.run(session: session, configuration: consoleConfiguration)
@@ -69,16 +68,5 @@ enum ConsoleCommand {
         }
         directories.append(FileManager.default.currentDirectoryPath + "/Themes")
         return directories
-    }
-}
-
-/// Forwards the API client's events to the session, which is created after the client.
-final class EventRelay: Sendable {
-    private let session = Mutex<CheckoutSession?>(nil)
-
-    func attach(_ target: CheckoutSession) { session.withLock { $0 = target } }
-
-    func forward(_ event: FPSEvent) {
-        session.withLock { $0 }?.recordEvent(event)
     }
 }

@@ -42,7 +42,7 @@ enum SandboxCommand {
         Point a console at it with FPS_ENDPOINT=\(server.baseURL)/ and the two values above.
         Press Ctrl-C to stop.
         """)
-        fflush(stdout)
+        fflush(nil)
         waitForTerminationSignal()
         server.stop()
         print("FPS sandbox stopped.")

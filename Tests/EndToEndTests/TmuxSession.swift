@@ -68,21 +68,21 @@ final class TmuxSession {
 
     /// Polls the screen until `predicate` holds, or throws with the last screen after `timeout` seconds.
     @discardableResult
-    func waitFor(_ what: String, timeout: TimeInterval = 20, _ predicate: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, timeout: TimeInterval = 20, _ predicate: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
             last = try screen()
             if predicate(last) { return last }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw TmuxError("timed out after \(Int(timeout)) s waiting for \(what); the screen was:\n\(last)")
     }
 
     /// Polls until the screen contains `text`.
     @discardableResult
-    func waitFor(text: String, timeout: TimeInterval = 20) throws -> String {
-        try waitFor("\"\(text)\"", timeout: timeout) { $0.contains(text) }
+    func waitFor(text: String, timeout: TimeInterval = 20) async throws -> String {
+        try await waitFor("\"\(text)\"", timeout: timeout) { $0.contains(text) }
     }
 
     /// True while the program in the window still runs.
