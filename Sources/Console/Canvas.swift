@@ -55,7 +55,7 @@ struct Canvas {
     let width: Int
     let height: Int
     private(set) var cells: [Cell]
-    /// Where the terminal cursor goes (the focused text field), or nil to hide it.
+    /// The terminal cursor position in the focused text field, or nil to hide the cursor.
     var cursor: Point?
 
     init(width: Int, height: Int) {
@@ -124,7 +124,7 @@ struct Canvas {
 
     func cell(x: Int, y: Int) -> Cell { cells[y * width + x] }
 
-    /// The text of row `y`, with continuation cells skipped.
+    /// Returns the text of row `y`, with continuation cells skipped.
     func rowText(_ y: Int) -> String {
         var text = ""
         for x in 0..<width {
@@ -142,7 +142,7 @@ struct Canvas {
         }.joined(separator: "\n")
     }
 
-    /// Row `y` as runs of equal role, each with its starting column, for painting.
+    /// Splits row `y` into runs of equal role, each with its starting column, for painting.
     func runs(row y: Int) -> [(x: Int, text: String, role: Role)] {
         var runs: [(x: Int, text: String, role: Role)] = []
         for x in 0..<width {

@@ -1,7 +1,7 @@
 import Checkout
 
-/// What the console needs from a checkout: the current state, a way to send intents, and
-/// change notifications. `CheckoutSession` provides it; tests may pass a stand-in.
+/// The checkout interface the console needs: the current state, a way to send intents, and
+/// change notifications. `CheckoutSession` provides it, and tests may pass a stand-in.
 public protocol CheckoutDriving: Sendable {
     var state: CheckoutState { get }
     /// Queues an intent; the resulting state arrives through `observe`.

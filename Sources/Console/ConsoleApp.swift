@@ -43,7 +43,7 @@ public enum ConsoleApp {
         return loop.run()
     }
 
-    /// The key table as Markdown, for the README's key list.
+    /// Renders the key table as Markdown, for the README's key list.
     public static func keyTableMarkdown() -> String {
         KeyTable.keyTableMarkdown()
     }

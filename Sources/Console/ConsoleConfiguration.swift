@@ -1,5 +1,5 @@
-/// How the console looks and which extras it offers; the executable fills it from options
-/// and the environment.
+/// Settings for the console's look and extras. The executable fills them from options and
+/// the environment.
 public struct ConsoleConfiguration: Sendable {
     /// A theme name looked up as `<name>.theme` in the theme directories, or a path to a
     /// `.theme` file (anything containing `/` or ending in `.theme`). nil means "default".
@@ -14,8 +14,8 @@ public struct ConsoleConfiguration: Sendable {
     /// Approves a CBUI URL as the sandbox customer and returns the return URI; nil outside
     /// sandbox mode, which disables the "play customer" key.
     public var playCustomer: (@Sendable (String) async throws -> String)?
-    /// Where standard error goes while the screen is up; nil discards it. Anything written to
-    /// the terminal behind ncurses would garble the screen.
+    /// The file that receives standard error while the screen is up, or nil to discard it.
+    /// Anything written to the terminal behind ncurses would garble the screen.
     public var stderrPath: String?
 
     public init(themeName: String? = nil, themePath: String? = nil, themesDirectories: [String] = [], noColor: Bool = false,

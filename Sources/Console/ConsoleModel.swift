@@ -25,7 +25,7 @@ struct LocalNotice: Equatable {
     var isProblem: Bool
 }
 
-/// What the event loop must do after a key: talk to the checkout, start a task, or quit.
+/// A step for the event loop after a key: talk to the checkout, start a task, redraw, or quit.
 enum ConsoleEffect {
     case send(CheckoutIntent)
     case playCustomer(cbuiURL: String)
@@ -49,7 +49,7 @@ struct ConsoleModel {
     var localNotice: LocalNotice?
     /// A refusal of the typed line, shown under the order fields until the next edit.
     var fieldNotice: String?
-    /// Line count when an add was sent; the next state tells whether the line was taken.
+    /// The line count when an add was sent. More lines in the next state mean the line was taken.
     var pendingAddLineCount: Int?
     /// Characters collected between the bracketed-paste markers, or nil outside a paste.
     var pasteBuffer: String?
@@ -94,7 +94,7 @@ struct ConsoleModel {
         }
     }
 
-    /// Where focus goes when the checkout enters `phase`, or nil to leave it.
+    /// Returns where focus goes when the checkout enters `phase`, or nil to leave it.
     static func preferredFocus(for phase: CheckoutPhase) -> Focus? {
         switch phase {
         case .assembling: return nil

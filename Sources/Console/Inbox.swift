@@ -39,7 +39,7 @@ final class Inbox: Sendable {
         contents.withLock { contents in
             guard !contents.isClosed else { return }
             contents.messages.append(message)
-            // A full pipe already holds a pending wake-up, so a failed write loses nothing.
+            // A full pipe already contains a pending wake-up, so a failed write loses nothing.
             var byte: UInt8 = 1
             _ = write(writeDescriptor, &byte, 1)
         }

@@ -1,6 +1,6 @@
 import Checkout
 
-/// What a key asks the console to do.
+/// A console command that a key triggers.
 public enum ConsoleCommand: String, Sendable, CaseIterable {
     case help, nextField, previousField, submit, moveUp, moveDown
     case buildURL, removeLastLine, toggleMode, pay, reserve, settle, refreshStatus, playCustomer, newOrder
@@ -70,7 +70,7 @@ public enum KeyTable {
                    help: "Close a dialog or the help, or clear the focused field.", command: .cancel, hint: nil),
     ]
 
-    /// The command bound to `key`, or nil. Printable keys type text while a text field has
+    /// Looks up the command bound to `key`, or nil. Printable keys type text while a text field has
     /// focus, so they are looked up only when `focusIsTextField` is false.
     static func command(for key: Key, focusIsTextField: Bool) -> ConsoleCommand? {
         if key.typesText && focusIsTextField { return nil }
@@ -81,7 +81,7 @@ public enum KeyTable {
         bindings.first { $0.command == command }!
     }
 
-    /// Whether `command` may run in the current checkout state.
+    /// Checks whether `command` may run in the current checkout state.
     static func availability(of command: ConsoleCommand, state: CheckoutState, canPlayCustomer: Bool) -> CommandAvailability {
         func from(_ action: CheckoutAction) -> CommandAvailability {
             let result = state.availability(of: action)
@@ -115,12 +115,12 @@ public enum KeyTable {
         }
     }
 
-    /// The key names of a row joined for display, such as "F5 / p".
+    /// Joins the key names of a row for display, such as "F5 / p".
     static func keyNames(_ binding: KeyBinding) -> String {
         binding.keys.map(\.displayName).joined(separator: " / ")
     }
 
-    /// The key table as a Markdown table for the README.
+    /// Renders the key table as a Markdown table for the README.
     public static func keyTableMarkdown() -> String {
         var lines = [
             "| Keys | Action | What it does |",

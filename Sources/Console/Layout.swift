@@ -1,9 +1,9 @@
 /// Where each pane goes on a screen of a given size; computed without a terminal.
 ///
-/// Rows from the top: the header; the order pane above the actions pane on the left and
-/// the transaction pane above the event log on the right; the CBUI URL across the full
-/// width; the return-URI input row; the status line (two rows for a long notice); the
-/// hint bar. Each pane rectangle includes its title row.
+/// The header comes first. Below it, the order pane sits above the actions pane on the left,
+/// and the transaction pane above the event log on the right. Then come the CBUI URL across
+/// the full width, the return-URI input row, the status line (two rows for a long notice)
+/// and the hint bar. Each pane rectangle includes its title row.
 public struct Layout: Equatable, Sendable {
     public static let minimumWidth = 80
     public static let minimumHeight = 24
@@ -12,7 +12,7 @@ public struct Layout: Equatable, Sendable {
     static let actionsHeight = 1 + ActionsPane.actions.count
     /// Rows of the transaction pane: the title and six detail rows.
     static let transactionHeight = 7
-    /// Fewest rows of the order pane: title, two field rows, a notice row and one line.
+    /// Minimum rows of the order pane: title, two field rows, a notice row and one line.
     static let minimumOrderHeight = 5
     static let minimumEventsHeight = 3
 
@@ -33,7 +33,7 @@ public struct Layout: Equatable, Sendable {
         urlWidth == 0 ? 1 : (urlWidth + width - 1) / width
     }
 
-    /// The layout for a `width` x `height` screen, or nil below the 80x24 minimum.
+    /// Computes the layout for a `width` x `height` screen, or nil below the 80x24 minimum.
     /// `urlWidth` is the display width of the CBUI URL (0 when there is none) and
     /// `noticeWidth` that of the status notice, which gets a second row when wider than the screen.
     public static func compute(width: Int, height: Int, urlWidth: Int = 0, noticeWidth: Int = 0) -> Layout? {
@@ -47,7 +47,7 @@ public struct Layout: Equatable, Sendable {
         let returnURI = Rect(x: 0, y: status.y - 1, width: width, height: 1)
 
         // The URL gets every row it needs unless that would squeeze the middle panes below
-        // their minimum; then the URL pane marks how much is cut.
+        // their minimum. In that case the URL pane marks how much is cut.
         let middleMinimum = max(minimumOrderHeight + actionsHeight, transactionHeight + minimumEventsHeight)
         let urlRoomMaximum = returnURI.y - header.height - middleMinimum - 1
         let urlRows = min(urlRows(urlWidth: urlWidth, width: width), urlRoomMaximum)

@@ -70,7 +70,7 @@ enum ScreenComposer {
         }
     }
 
-    /// The screen below 80x24: the size now and the size needed; the order stays untouched.
+    /// Draws the screen shown below 80x24: the size now and the size needed. The order stays untouched.
     private static func drawTooSmall(into canvas: inout Canvas, model: ConsoleModel) {
         var rows = [
             "Terminal too small: \(canvas.width)x\(canvas.height).",

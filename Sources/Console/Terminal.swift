@@ -1,7 +1,7 @@
 import CNcursesw
 import Foundation
 
-/// Why the screen could not start, in words for the clerk's shell.
+/// The reason the screen could not start, in words for the clerk's shell.
 struct TerminalStartError: Error, CustomStringConvertible {
     let description: String
 }

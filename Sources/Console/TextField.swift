@@ -54,7 +54,7 @@ struct TextField: Equatable {
         return true
     }
 
-    /// The visible part for a field `columns` wide and the cursor's column in it. Text that
+    /// Returns the visible part for a field `columns` wide and the cursor's column in it. Text that
     /// does not fit scrolls so the cursor stays visible, and `…` marks a hidden start.
     func visible(columns: Int) -> (text: String, cursorColumn: Int) {
         guard columns > 1 else { return ("", 0) }

@@ -23,7 +23,7 @@ enum TextWidth {
     }
 
     /// Columns one extended grapheme cluster takes: the width of its first scalar, or 2
-    /// when it asks for emoji presentation (U+FE0F). Control characters take 0.
+    /// when it requests emoji presentation (U+FE0F). Control characters take 0.
     static func width(of character: Character) -> Int {
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
@@ -63,7 +63,7 @@ enum TextWidth {
         return result + "…"
     }
 
-    /// The longest suffix of `text` that fits in `columns`.
+    /// Returns the maximal suffix of `text` that fits in `columns`.
     static func tail(_ text: String, columns: Int) -> String {
         var result: [Character] = []
         var used = 0

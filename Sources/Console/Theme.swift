@@ -96,7 +96,7 @@ public struct RoleStyle: Equatable, Sendable {
     public var full: ThemeStyle
     public var eightColor: ThemeStyle?
 
-    /// The style to use on a terminal with `colorCount` colours.
+    /// Returns the style to use on a terminal with `colorCount` colours.
     func style(forColorCount colorCount: Int) -> ThemeStyle {
         if colorCount < 16, let eightColor { return eightColor.downgraded(toColorCount: colorCount) }
         return full.downgraded(toColorCount: colorCount)

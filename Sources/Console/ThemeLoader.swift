@@ -9,9 +9,9 @@ struct ThemeSelection {
     var problems: [String]
 }
 
-/// Finds and loads `.theme` files. Search order for a theme name: the configured themes
-/// directory, `Themes/` next to the executable, `../share/fps-checkout/Themes` from the
-/// executable, then `Themes/` in the current directory; the built-in copy is last.
+/// Finds and loads `.theme` files. A theme name is looked up in the configured themes
+/// directories, then `Themes/` next to the executable, `../share/fps-checkout/Themes` from the
+/// executable, and `Themes/` in the current directory. The built-in copy comes last.
 enum ThemeLoader {
     static func searchDirectories(configured: String?, executablePath: String?, currentDirectory: String) -> [String] {
         var directories: [String] = []

@@ -28,7 +28,7 @@ enum Fixture {
     static let context = RenderContext(now: Date(timeIntervalSince1970: 1_700_000_000), timeZone: TimeZone(identifier: "UTC")!)
 }
 
-/// A readable form of effects, because `CheckoutIntent` is not Equatable.
+/// Describes effects as strings, because `CheckoutIntent` is not Equatable.
 func describe(_ effects: [ConsoleEffect]) -> [String] {
     effects.map { effect in
         switch effect {

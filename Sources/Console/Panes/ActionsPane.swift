@@ -1,6 +1,6 @@
 import Checkout
 
-/// The checkout actions with their keys. Disabled ones are dim and say why, with the reason
+/// The checkout actions with their keys. Disabled ones are dim and show why, with the reason
 /// from `CheckoutState.availability(of:)`.
 enum ActionsPane: Pane {
     struct Entry {
@@ -18,7 +18,7 @@ enum ActionsPane: Pane {
 
     static func title(model: ConsoleModel, context: RenderContext) -> String? { "Actions" }
 
-    /// The F-key and the letter that works on this pane, such as "F5 p".
+    /// Returns the F-key and the letter that works on this pane, such as "F5 p".
     static func keyNames(_ binding: KeyBinding) -> String {
         let functionKey = binding.keys.first { if case .function = $0 { return true } else { return false } }
         let letter = binding.keys.first(where: \.typesText)

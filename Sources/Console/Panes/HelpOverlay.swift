@@ -4,7 +4,7 @@ enum HelpOverlay {
     static let keyColumns = 18
     static let labelColumns = 18
 
-    /// The content rows for a box `width` columns wide, before scrolling.
+    /// Builds the content rows for a box `width` columns wide, before scrolling.
     static func rows(model: ConsoleModel, width: Int) -> [StyledLine] {
         let helpColumns = max(10, width - keyColumns - labelColumns)
         var rows: [StyledLine] = []

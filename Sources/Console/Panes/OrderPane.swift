@@ -69,14 +69,15 @@ enum OrderPane: Pane {
         return (line, cursorX)
     }
 
-    /// The line total of the typed quantity and price, when both parse.
+    /// Computes the line total of the typed quantity and price, when both parse.
     private static func lineTotalPreview(model: ConsoleModel) -> String? {
         guard let quantity = Int64(model.quantity.text.trimmingCharacters(in: .whitespaces)), quantity > 0,
               let price = try? Money.parse(model.unitPrice.text), let total = price.times(quantity) else { return nil }
         return total.description
     }
 
-    /// The refusal of the last typed line, wrapped into up to `maximumRows`, or a hint.
+    /// Builds the rows under the fields: the refusal of the last typed line, wrapped into up to
+    /// `maximumRows`, or a hint.
     private static func noticeLines(model: ConsoleModel, width: Int, maximumRows: Int) -> [StyledLine] {
         if let notice = model.fieldNotice {
             let wrapped = TextWidth.wrapWords("✗ " + notice, columns: width)

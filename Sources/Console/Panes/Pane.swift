@@ -1,7 +1,7 @@
 import Foundation
 
-/// What every pane needs besides the model: the clock, the time zone for printed times,
-/// and the glyph set.
+/// The inputs every pane needs besides the model: the clock, the time zone for printed
+/// times, and the glyph set.
 struct RenderContext {
     var now: Date
     var timeZone: TimeZone
@@ -31,7 +31,7 @@ struct RenderContext {
         return "\(tenths / 10).\(tenths % 10) s"
     }
 
-    /// The spinner frame for `start`, advancing ten frames a second.
+    /// Returns the spinner frame for `start`, advancing ten frames a second.
     func spinnerFrame(since start: Date) -> String {
         let tenths = max(0, Int((now.timeIntervalSince(start) * 10).rounded(.down)))
         return String(glyphs.spinner[tenths % glyphs.spinner.count])
@@ -41,15 +41,15 @@ struct RenderContext {
 /// A titled region of the screen. Panes return styled text and draw nothing themselves,
 /// so their output is tested as plain strings.
 protocol Pane {
-    /// The left part of the title row; nil for a pane without a title row.
+    /// Returns the left part of the title row, or nil for a pane without a title row.
     static func title(model: ConsoleModel, context: RenderContext) -> String?
-    /// The right part of the title row, such as the order total.
+    /// Returns the right part of the title row, such as the order total.
     static func titleDetail(model: ConsoleModel, context: RenderContext) -> String?
-    /// Whether focus is inside the pane, which highlights its title.
+    /// Returns whether focus is inside the pane, which highlights its title.
     static func hasFocus(model: ConsoleModel) -> Bool
-    /// The content rows below the title, at most `height` of them, each fitting `width`.
+    /// Builds the content rows below the title, at most `height` of them, each fitting `width`.
     static func lines(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> [StyledLine]
-    /// The cursor position within the content rows, when a text field of this pane has focus.
+    /// Returns the cursor position within the content rows, when a text field of this pane has focus.
     static func cursor(model: ConsoleModel, width: Int, height: Int) -> Point?
 }
 

@@ -3,7 +3,7 @@
 enum StatusLine: Pane {
     static func title(model: ConsoleModel, context: RenderContext) -> String? { nil }
 
-    /// The message and whether it reports a problem, or nil when there is none.
+    /// Returns the message and whether it reports a problem, or nil when there is none.
     static func message(model: ConsoleModel) -> (text: String, isProblem: Bool)? {
         if let local = model.localNotice { return (local.text, local.isProblem) }
         if let notice = model.state.notice { return (notice, model.state.noticeIsProblem) }

@@ -32,7 +32,7 @@ enum TransactionPane: Pane {
         return Array(rows.prefix(height)).map { clip($0, width: width) }
     }
 
-    /// The spinner row while a network step or the sandbox customer runs, otherwise "Idle".
+    /// Builds the spinner row while a network step or the sandbox customer runs, otherwise "Idle".
     private static func activityRow(model: ConsoleModel, context: RenderContext) -> StyledLine {
         if let busy = model.state.busyStep {
             return [Span("\(context.spinnerFrame(since: busy.since)) \(busy.name) \(context.elapsed(since: busy.since))", .pending)]

@@ -18,7 +18,7 @@ enum URLPane: Pane {
         let rows = TextWidth.wrapCharacters(TextWidth.sanitize(url), columns: width)
         if rows.count <= height { return rows.map { [Span($0)] } }
 
-        // Too few rows: say how much is hidden rather than cut the URL silently.
+        // With too few rows, the last row shows how much is hidden, so the URL is never cut silently.
         let hiddenCount = rows[(height - 1)...].reduce(0) { $0 + $1.count }
         let marker = " \(context.glyphs.ellipsis) \(hiddenCount) more characters; enlarge the window to see the whole URL"
         var shown = rows.prefix(height - 1).map { [Span($0)] }
