@@ -24,7 +24,7 @@ final class Terminal {
     /// an unknown TERM where `initscr` would exit the process.
     static func start() throws(TerminalStartError) -> Terminal {
         guard isatty(0) == 1, isatty(1) == 1 else {
-            throw TerminalStartError(description: "fps-checkout needs a terminal: standard input and output must be a terminal, not a pipe or file.")
+            throw TerminalStartError(description: "standard input and output must both be a terminal, not a pipe or file. Run fps-checkout in a terminal window.")
         }
         guard let term = ProcessInfo.processInfo.environment["TERM"], !term.isEmpty else {
             throw TerminalStartError(description: "TERM is not set, so the terminal type is unknown. Set it, for example: export TERM=xterm-256color")
