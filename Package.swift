@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["FPSClient", "SQLiteStore", "CCrypto", "CMicroHTTPD", "MHDStart"]),
         .target(name: "Console", dependencies: ["Checkout", "FPSClient", "CNcursesw", "CQRencode"]),
         .executableTarget(name: "fps-checkout", dependencies: ["Console", "Checkout", "Sandbox", "FPSClient", "Ledger"]),
+        // Benchmarks, built in release mode by Benchmarks/run.sh; not part of the unit tests.
+        .executableTarget(name: "fps-bench", dependencies: ["FPSClient", "Sandbox", "Checkout", "Ledger", "CCrypto", "MHDStart", "CMicroHTTPD"],
+                          path: "Benchmarks/fps-bench"),
 
         .testTarget(name: "FPSClientTests", dependencies: ["FPSClient"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "FPSClient"]),
