@@ -56,7 +56,7 @@ struct Settings {
 
     /// Reads `FPS_ENDPOINT`, `FPS_CBUI_ENDPOINT`, `FPS_ACCESS_KEY_ID` and the secret key from
     /// `FPS_SECRET_KEY_FILE` (which must not be readable by group or others) or `FPS_SECRET_KEY`.
-    private static func externalEndpoint(environment: [String: String]) throws(ArgumentError) -> ExternalEndpoint? {
+    static func externalEndpoint(environment: [String: String]) throws(ArgumentError) -> ExternalEndpoint? {
         guard let apiText = environment["FPS_ENDPOINT"], !apiText.isEmpty else { return nil }
         guard let api = URL(string: apiText), let host = api.host, ["http", "https"].contains(api.scheme ?? "") else {
             throw ArgumentError(description: "FPS_ENDPOINT \"\(apiText)\" is not an http(s) URL; set it like http://127.0.0.1:8080/ or unset it to use the embedded sandbox.")

@@ -9,6 +9,15 @@ Subcommands:
   (none)     Open the checkout console (embedded sandbox unless FPS_ENDPOINT is set).
   sandbox    Run the FPS sandbox server alone and print its URLs and demo credentials.
   keys       Print the console's key table as Markdown.
+
+Scripting subcommands (need FPS_ENDPOINT or --endpoint; each has --help, --json and --trace):
+  cbui-url       Build the signed CBUI URL for one payment.
+  verify-return  Verify a CBUI return URI and print the token.
+  pay, reserve   Charge or hold an amount on a token.
+  settle         Capture a reserve.
+  cancel         Cancel a Reserved or Pending transaction.
+  refund         Refund a successful transaction.
+  status         Print a transaction's status.
 """
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -28,6 +37,8 @@ do {
             exit(0)
         }
         exit(try SandboxCommand.run(parsed, environment: environment))
+    case let name? where ScriptCommand.handles(name):
+        exit(ScriptCommand.run(name, arguments.dropFirst(), environment: environment))
     case "keys":
         print(ConsoleCommand.keyTableMarkdown())
         exit(0)
