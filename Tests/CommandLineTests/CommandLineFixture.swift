@@ -47,7 +47,7 @@ final class CommandLineFixture: @unchecked Sendable {
     }
 
     /// Builds a CBUI URL with the binary, approves it as the customer and verifies the return
-    /// URI with the binary; returns the token id that verify-return printed.
+    /// URI with the binary. Returns the token id that verify-return printed.
     func authorizedToken(callerReference: String, amount: String, reserve: Bool = false) async throws -> String {
         let reserveFlag = reserve ? ["--reserve"] : []
         let built = try ProcessRunner.run(["cbui-url", "--caller-reference", callerReference, "--amount", amount,
@@ -65,7 +65,7 @@ final class CommandLineFixture: @unchecked Sendable {
         return token
     }
 
-    /// A loopback URL where nothing listens: a port this process bound and released.
+    /// Returns a loopback URL where nothing listens: a port this process bound and then released.
     static func closedEndpoint() throws -> String {
         let probe = try SandboxServer(configuration: SandboxConfiguration(
             dataPath: FileManager.default.temporaryDirectory.appendingPathComponent("cli-probe-\(UUID().uuidString).sqlite").path))

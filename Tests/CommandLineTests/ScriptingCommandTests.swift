@@ -237,13 +237,37 @@ struct ScriptingCommandTests {
         }
     }
 
+    @Test func invalidEndpointExitsTwo() throws {
+        let fixture = try CommandLineFixture()
+        var environment = fixture.environment
+        environment["FPS_ENDPOINT"] = "ftp://127.0.0.1/"
+        let result = try fixture.run("status", "--transaction-id", "X", environment: environment)
+        #expect(result.status == 2, "\(result.transcript)")
+        #expect(result.stderr.contains("FPS_ENDPOINT \"ftp://127.0.0.1/\" is not an http(s) URL"), "\(result.transcript)")
+    }
+
+    @Test func olderSigningOptionsAccepted() throws {
+        let fixture = try CommandLineFixture()
+        // Each combination must pass the sandbox's signature check and reach the action itself,
+        // which rejects the unknown id; a signing mistake would be SignatureDoesNotMatch instead.
+        for (method, signature, version) in [("GET", "HmacSHA1", "2008-09-17"), ("POST", "HmacSHA1", "2010-08-28"), ("GET", "HmacSHA256", "2008-09-17")] {
+            let result = try fixture.run("status", "--transaction-id", "NO-SUCH-TRANSACTION", "--json", "--http-method", method,
+                                         "--signature-method", signature, "--api-version", version)
+            #expect(result.status == 1, "\(method) \(signature) \(version): \(result.transcript)")
+            #expect(result.jsonError["code"] as? String == "InvalidTransactionId", "\(method) \(signature) \(version)")
+        }
+        let badVersion = try fixture.run("status", "--transaction-id", "X", "--api-version", "2007-01-08")
+        #expect(badVersion.status == 2, "\(badVersion.transcript)")
+        #expect(badVersion.stderr.contains("\"2007-01-08\""), "\(badVersion.transcript)")
+    }
+
     @Test func endpointOptionsReplaceEnvironment() throws {
         let fixture = try CommandLineFixture()
         let result = try fixture.run("status", "--transaction-id", "X", "--json",
                                      "--endpoint", fixture.server.baseURL + "/", "--access-key-id", SandboxServer.demoAccessKeyID,
                                      "--secret-key-file", fixture.secretKeyPath,
                                      environment: ["HOME": fixture.directory.path])
-        // The sandbox answered, so the options were enough to reach and sign for it.
+        // The sandbox responded with a service error, so the options were enough to reach it and sign for it.
         #expect(result.status == 1, "\(result.transcript)")
         #expect(result.jsonError["code"] as? String == "InvalidTransactionId")
     }

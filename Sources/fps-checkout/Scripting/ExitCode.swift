@@ -8,7 +8,7 @@ enum ExitCode: Int32 {
     case rejected = 1
     /// Invalid or missing options, or no endpoint configured. Nothing was sent.
     case usage = 2
-    /// The endpoint was unreachable or answered with a retryable failure. The outcome is unknown,
+    /// The endpoint was unreachable or responded with a retryable failure. The outcome is unknown,
     /// so run `status` (or resend with the same caller reference) before trying again.
     case retryable = 3
     /// The transaction is Pending: not final yet.

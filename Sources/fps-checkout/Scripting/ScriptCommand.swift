@@ -15,7 +15,7 @@ struct ScriptSubcommand: Sendable {
     let run: @Sendable (ScriptInvocation) async throws(ArgumentError) -> ExitCode
 }
 
-/// What a subcommand runs with: its parsed options, its operands and where output goes.
+/// The inputs of one subcommand run: its parsed options, its operands, its environment and its output.
 struct ScriptInvocation: Sendable {
     let arguments: ParsedArguments
     let operands: [String]

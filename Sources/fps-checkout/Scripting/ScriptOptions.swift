@@ -46,6 +46,11 @@ enum ScriptOptions {
         guard let endpointText = merged["FPS_ENDPOINT"], !endpointText.isEmpty else {
             throw ArgumentError(description: noEndpointMessage)
         }
+        // Checked here as well as in Settings, whose message points to the console's embedded sandbox.
+        guard let url = URL(string: endpointText), url.host != nil, ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            let source = arguments.value("endpoint") == nil ? "FPS_ENDPOINT" : "--endpoint"
+            throw ArgumentError(description: "\(source) \"\(endpointText)\" is not an http(s) URL: give one such as http://127.0.0.1:8080/.")
+        }
         guard let keyID = merged["FPS_ACCESS_KEY_ID"], !keyID.isEmpty else {
             throw ArgumentError(description: "The endpoint \(endpointText) is set but no access key id: pass --access-key-id or set FPS_ACCESS_KEY_ID.")
         }
@@ -55,7 +60,7 @@ enum ScriptOptions {
         return external
     }
 
-    /// The value of a required option, or an error naming it and what to pass.
+    /// Returns the value of a required option, or throws an error naming it and what to pass.
     static func required(_ name: String, in arguments: ParsedArguments, hint: String) throws(ArgumentError) -> String {
         guard let value = arguments.value(name), !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ArgumentError(description: "Missing --\(name): \(hint)")

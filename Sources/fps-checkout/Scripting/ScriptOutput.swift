@@ -81,7 +81,7 @@ struct ScriptOutput {
 
     // MARK: - Values
 
-    /// The `error` object of JSON output; `requestId` and `httpStatus` are null when unknown.
+    /// Builds the `error` object of JSON output, with `requestId` and `httpStatus` null when unknown.
     static func errorObject(code: String, message: String, retryable: Bool, requestID: String? = nil, httpStatus: Int? = nil) -> [String: Any] {
         ["code": code, "message": message, "retryable": retryable,
          "requestId": jsonValue(requestID), "httpStatus": jsonValue(httpStatus)]
@@ -113,7 +113,7 @@ struct ScriptOutput {
         }
     }
 
-    /// The service's own message for service errors, the whole sentence otherwise.
+    /// Returns the service's own message for service errors, and the whole sentence otherwise.
     static func errorMessage(_ error: FPSError) -> String {
         switch error {
         case .service(_, let message, _, _): return message

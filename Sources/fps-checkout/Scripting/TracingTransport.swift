@@ -44,7 +44,9 @@ struct TracingTransport: HTTPTransport {
             lines.append("< \(name): \(shown)")
         }
         lines.append("<")
-        lines += bodyText(response.body, redact: TraceRedaction.xml).split(separator: "\n", omittingEmptySubsequences: false).map { "< \($0)" }
+        let body = bodyText(response.body, redact: TraceRedaction.xml)
+        let trimmed = body.hasSuffix("\n") ? String(body.dropLast()) : body
+        lines += trimmed.split(separator: "\n", omittingEmptySubsequences: false).map { "< \($0)" }
         return lines.joined(separator: "\n")
     }
 

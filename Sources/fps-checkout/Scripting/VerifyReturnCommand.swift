@@ -2,7 +2,7 @@ import FPSClient
 import Foundation
 
 /// `fps-checkout verify-return URI`: checks a CBUI return URI as the console does before it
-/// charges, and with `--remote` also asks the endpoint's VerifySignature action.
+/// charges, and with `--remote` also calls the endpoint's VerifySignature action.
 enum VerifyReturnCommand {
     static let options: [OptionSpec] = [
         OptionSpec(name: "caller-reference", valueName: "REF", help: "The order reference the URI must carry (the one given to cbui-url)."),
@@ -100,7 +100,7 @@ enum VerifyReturnCommand {
         return exitCode
     }
 
-    /// The URI from the one operand, or from stdin for `-`.
+    /// Reads the URI from the one operand, or from stdin for `-`.
     private static func returnURIText(_ operands: [String]) throws(ArgumentError) -> String {
         guard let operand = operands.first else {
             throw ArgumentError(description: "Missing URI: give the return URI as the first argument (quoted), or `-` to read it from stdin.")
