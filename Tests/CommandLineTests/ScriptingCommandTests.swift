@@ -248,8 +248,8 @@ struct ScriptingCommandTests {
 
     @Test func olderSigningOptionsAccepted() throws {
         let fixture = try CommandLineFixture()
-        // Each combination must pass the sandbox's signature check and reach the action itself,
-        // which rejects the unknown id; a signing mistake would be SignatureDoesNotMatch instead.
+        // Each combination must pass the sandbox's signature check and reach the action, which
+        // rejects the unknown id. A signing mistake would return SignatureDoesNotMatch instead.
         for (method, signature, version) in [("GET", "HmacSHA1", "2008-09-17"), ("POST", "HmacSHA1", "2010-08-28"), ("GET", "HmacSHA256", "2008-09-17")] {
             let result = try fixture.run("status", "--transaction-id", "NO-SUCH-TRANSACTION", "--json", "--http-method", method,
                                          "--signature-method", signature, "--api-version", version)
