@@ -87,7 +87,7 @@ extension ConsoleModel {
         case .pay:
             overlay = .confirmPay
         case .reserve:
-            return [.send(.reserve)]
+            overlay = .confirmReserve
         case .settle:
             overlay = .settleAmount(TextField(), problem: nil)
         case .refreshStatus:
@@ -188,6 +188,10 @@ extension ConsoleModel {
             overlay = nil
             if isYes(key) { return [.send(.pay)] }
             localNotice = LocalNotice(text: "Pay cancelled; nothing was charged.", isProblem: false)
+        case .confirmReserve:
+            overlay = nil
+            if isYes(key) { return [.send(.reserve)] }
+            localNotice = LocalNotice(text: "Reserve cancelled; nothing was held.", isProblem: false)
         case .settleAmount(var field, let problem):
             return handleSettleAmountKey(key, field: &field, problem: problem)
         case .confirmSettle(let amount):

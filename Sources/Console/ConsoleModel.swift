@@ -14,6 +14,7 @@ enum Overlay: Equatable {
     case help(scroll: Int)
     case confirmQuit
     case confirmPay
+    case confirmReserve
     /// Asks for an optional partial amount; empty settles the full reserve.
     case settleAmount(TextField, problem: String?)
     case confirmSettle(amount: String?)

@@ -50,7 +50,7 @@ public enum KeyTable {
         KeyBinding(keys: [.function(5), .character("p")], label: "Pay",
                    help: "Charge the authorized amount now, after a y/N confirmation.", command: .pay, hint: "Pay"),
         KeyBinding(keys: [.function(6), .character("r")], label: "Reserve",
-                   help: "Hold the authorized amount on the customer's card.", command: .reserve, hint: "Reserve"),
+                   help: "Hold the authorized amount on the customer's card, after a y/N confirmation.", command: .reserve, hint: "Reserve"),
         KeyBinding(keys: [.function(7), .character("s")], label: "Settle",
                    help: "Capture a reserve: type a partial amount or leave it empty for the full amount, then confirm.",
                    command: .settle, hint: "Settle"),

@@ -103,7 +103,9 @@ import Testing
         model.apply(Fixture.state(.authorized, mode: .reserveThenSettle, lines: [Fixture.widget], url: Fixture.url))
         #expect(model.focus == .actions)
         #expect(ActionsPane.actions[model.selectedAction].action == .reserve)
-        #expect(model.press([.enter]) == ["reserve"])
+        #expect(model.press([.enter]) == [])
+        #expect(model.overlay == .confirmReserve)
+        #expect(model.press([.character("y")]) == ["reserve"])
     }
 
     @Test func disabledActionShowsReason() {

@@ -33,6 +33,13 @@ enum DialogOverlay {
                 [],
                 [Span("Pay \(total) on \(endpoint)? (y/N)", .notice)],
             ], field: nil, footer: "y pays; n, Esc or Enter cancels")
+        case .confirmReserve:
+            return Content(title: "Confirm Reserve", lines: [
+                [Span("Hold \(total) on the customer's card?", .notice)],
+                [Span("Order \(state.orderID)  "), HeaderPane.badge(isSandbox: state.isSandbox)],
+                [],
+                [Span("Reserve \(total) on \(endpoint)? (y/N)", .notice)],
+            ], field: nil, footer: "y reserves; n, Esc or Enter cancels")
         case .settleAmount(let field, let problem):
             var lines: [StyledLine] = [
                 [Span("Settle the reserve of order \(state.orderID)  "), HeaderPane.badge(isSandbox: state.isSandbox)],
