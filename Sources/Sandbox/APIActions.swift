@@ -1,8 +1,9 @@
 import Foundation
 import FPSClient
 
-/// Pay, Reserve, Settle and GetTransactionStatus. Each handler checks its parameters first, then
-/// CallerReference idempotency, token or transaction state, and amounts, in that order.
+/// Pay, Reserve, Settle and GetTransactionStatus, and the helpers the other actions share. Each
+/// handler checks its parameters first, then CallerReference idempotency, token or transaction
+/// state, and amounts, in that order.
 extension APIService {
     /// A reservation that is not settled within this time expires (FPS: 7 days).
     static let reserveLifetime: TimeInterval = 7 * 24 * 3600
@@ -124,7 +125,7 @@ extension APIService {
 
     /// Returns the original transaction when this request repeats an earlier one with the same
     /// CallerReference, and throws DuplicateRequest when the reference came with other parameters.
-    private func replay(_ request: APIRequest, callerReference: String, fingerprint: String) throws(APIError) -> TransactionRecord? {
+    func replay(_ request: APIRequest, callerReference: String, fingerprint: String) throws(APIError) -> TransactionRecord? {
         guard let entry = try perform({ try store.idempotencyEntry(callerKey: request.callerKey, callerReference: callerReference) }),
               request.now.timeIntervalSince(entry.createdAt) < Self.idempotencyLifetime
         else { return nil }
@@ -139,6 +140,9 @@ extension APIService {
     private func usableToken(_ tokenID: String, request: APIRequest, operation: TransactionOperation) throws(APIError) -> TokenRecord {
         guard let token = try perform({ try store.token(id: tokenID) }), token.callerKey == request.callerKey else {
             throw .business("InvalidTokenId_Sender", "The sender token \(Redaction.secret(tokenID)) is not a token this caller installed.")
+        }
+        guard token.cancelledAt == nil else {
+            throw .business("TokenNotActive_Sender", "The sender token \(Redaction.secret(tokenID)) was cancelled with CancelToken. Ask the buyer to authorize again.")
         }
         guard !token.used else {
             throw .business("TokenUsageError", "The single-use sender token \(Redaction.secret(tokenID)) was already used. Ask the buyer to authorize again.")
@@ -176,7 +180,7 @@ extension APIService {
     // MARK: Shared helpers
 
     /// Loads a transaction of this caller and applies any status change that has come due.
-    private func loadTransaction(_ id: String, callerKey: String, now: Date) throws(APIError) -> TransactionRecord {
+    func loadTransaction(_ id: String, callerKey: String, now: Date) throws(APIError) -> TransactionRecord {
         guard var record = try perform({ try store.transaction(id: id) }), record.callerKey == callerKey else {
             throw .business("InvalidTransactionId", "The transaction \(APIRequest.quoted(id)) does not exist for this caller.")
         }
@@ -233,6 +237,10 @@ extension APIService {
             return "The payment of \(record.amount) completed and the buyer's instrument was charged."
         case (.success, .reserve):
             return "\(record.settledAmount ?? record.amount) of the \(record.amount) reservation was settled."
+        case (.pending, .refund):
+            return "The refund of \(record.amount) is waiting for the payment processor's response."
+        case (.success, .refund):
+            return "\(record.amount) was refunded to the buyer."
         case (.reserved, _):
             let until = record.reserveExpiresAt.map { " until \(ISO8601Timestamp.format($0))" } ?? ""
             return "\(record.amount) is reserved on the buyer's credit card\(until); settle it to capture the money."

@@ -24,14 +24,24 @@ struct APIError: Error, Sendable {
     }
 }
 
-/// One child element of an `<Action>Result` element.
+/// One child element of an `<Action>Result` element: text, or nested elements such as
+/// GetTokenByCaller's `<Token>`.
 struct ResultField: Sendable, Equatable {
     let name: String
     let value: String
+    /// Nested elements, written in place of `value` when not empty.
+    let children: [ResultField]
 
     init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
+        children = []
+    }
+
+    init(_ name: String, children: [ResultField]) {
+        self.name = name
+        value = ""
+        self.children = children
     }
 }
 
@@ -98,8 +108,8 @@ struct APIRequest: Sendable {
 /// An API action: its handler and whether it may arrive unsigned.
 struct APIAction: Sendable {
     let handler: @Sendable (APIService, APIRequest) throws(APIError) -> [ResultField]?
-    /// True only for actions FPS accepted without a signature, as Amazon's 2010 helpers called
-    /// VerifySignature unsigned. Every action registered so far requires one.
+    /// True only for actions FPS accepted without a signature. Amazon's 2010 helper libraries
+    /// called VerifySignature unsigned, so it is the one action with this flag.
     var allowsUnsigned = false
 }
 
@@ -118,18 +128,27 @@ final class APIService: Sendable {
         "Reserve": APIAction { service, request throws(APIError) in try service.reserve(request) },
         "Settle": APIAction { service, request throws(APIError) in try service.settle(request) },
         "GetTransactionStatus": APIAction { service, request throws(APIError) in try service.getTransactionStatus(request) },
+        "Cancel": APIAction { service, request throws(APIError) in try service.cancel(request) },
+        "Refund": APIAction { service, request throws(APIError) in try service.refund(request) },
+        "CancelToken": APIAction { service, request throws(APIError) in try service.cancelToken(request) },
+        "GetTokenByCaller": APIAction { service, request throws(APIError) in try service.getTokenByCaller(request) },
+        "VerifySignature": APIAction(handler: { service, request throws(APIError) in try service.verifyOutboundSignature(request) },
+                                     allowsUnsigned: true),
     ]
 
     let store: SandboxStore
+    /// The key that signs return redirects, used by VerifySignature.
+    let identity: SigningIdentity
     let pendingSeconds: Double
     let clock: @Sendable () -> Date
     let log: @Sendable (String) -> Void
     /// The bound port, read when building host lines for signature checks.
     let port: @Sendable () -> UInt16
 
-    init(store: SandboxStore, pendingSeconds: Double, clock: @escaping @Sendable () -> Date,
+    init(store: SandboxStore, identity: SigningIdentity, pendingSeconds: Double, clock: @escaping @Sendable () -> Date,
          log: @escaping @Sendable (String) -> Void, port: @escaping @Sendable () -> UInt16) {
         self.store = store
+        self.identity = identity
         self.pendingSeconds = pendingSeconds
         self.clock = clock
         self.log = log
@@ -350,12 +369,22 @@ enum APIDocument {
         xml += "<\(action)Response xmlns=\"http://fps.amazonaws.com/doc/\(version)/\">"
         if let fields {
             xml += "<\(action)Result>"
-            for field in fields { xml += "<\(field.name)>\(escape(field.value))</\(field.name)>" }
+            for field in fields { append(field, to: &xml) }
             xml += "</\(action)Result>"
         }
         xml += "<ResponseMetadata><RequestId>\(escape(requestID))</RequestId></ResponseMetadata>"
         xml += "</\(action)Response>\n"
         return xml
+    }
+
+    private static func append(_ field: ResultField, to xml: inout String) {
+        xml += "<\(field.name)>"
+        if field.children.isEmpty {
+            xml += escape(field.value)
+        } else {
+            for child in field.children { append(child, to: &xml) }
+        }
+        xml += "</\(field.name)>"
     }
 
     /// Builds the REST error document, which has no namespace and spells `RequestID` with a capital D.

@@ -58,15 +58,19 @@ struct TokenRecord: Sendable {
     var createdAt: Date
     var expiresAt: Date
     var used: Bool
+    /// When CancelToken made the token inactive; nil while it is active.
+    var cancelledAt: Date? = nil
 }
 
-/// The two operations that create a transaction in the sandbox; Settle changes a Reserve in place.
+/// The operations that create a transaction in the sandbox, named as IPN `operation` values.
+/// Settle and Cancel change an existing transaction in place.
 enum TransactionOperation: String, Sendable {
     case pay = "PAY"
     case reserve = "RESERVE"
+    case refund = "REFUND"
 }
 
-/// A Pay or Reserve transaction with its current status and any scheduled change.
+/// A Pay, Reserve or Refund transaction with its current status and any scheduled change.
 struct TransactionRecord: Sendable {
     var transactionID: String
     var callerKey: String
@@ -81,8 +85,10 @@ struct TransactionRecord: Sendable {
     /// The status a Pending transaction moves to once `pendingUntil` has passed.
     var pendingTarget: TransactionStatus?
     var pendingUntil: Date?
-    /// When an unsettled reservation expires; nil for payments.
+    /// When an unsettled reservation expires; nil for payments and refunds.
     var reserveExpiresAt: Date?
+    /// The Pay or settled Reserve a refund returns money from; nil for other operations.
+    var parentTransactionID: String? = nil
     var createdAt: Date
     var updatedAt: Date
 }
@@ -154,7 +160,27 @@ extension SandboxStore {
             cardExpiry: row.text("card_expiry"),
             createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
             expiresAt: Date(milliseconds: row.integer("expires_at") ?? 0),
-            used: row.integer("used") == 1)
+            used: row.integer("used") == 1,
+            cancelledAt: row.integer("cancelled_at").map(Date.init(milliseconds:)))
+    }
+
+    /// Returns the token minted for a CBUI `callerReference` of this caller, if any.
+    func token(callerKey: String, callerReference: String) throws -> TokenRecord? {
+        guard let row = try database.query(
+            "SELECT token_id FROM tokens WHERE caller_key = ? AND caller_reference = ? ORDER BY created_at DESC LIMIT 1",
+            [.text(callerKey), .text(callerReference)]).first, let id = row.text("token_id") else { return nil }
+        return try token(id: id)
+    }
+
+    /// Returns the `paymentReason` of the CBUI request that minted a token.
+    func paymentReason(ofToken token: TokenRecord) throws -> String? {
+        guard let requestID = token.cbuiRequestID else { return nil }
+        return try cbuiRequest(id: requestID)?.paymentReason
+    }
+
+    func markTokenCancelled(_ tokenID: String, at now: Date) throws {
+        try database.run("UPDATE tokens SET cancelled_at = ? WHERE token_id = ? AND cancelled_at IS NULL",
+                         [.integer(now.milliseconds), .text(tokenID)])
     }
 
     func hasToken(callerKey: String, callerReference: String) throws -> Bool {
@@ -173,14 +199,15 @@ extension SandboxStore {
         try database.run("""
             INSERT INTO transactions (transaction_id, caller_key, operation, caller_reference, token_id, payment_method,
                 amount_minor, currency, settled_amount_minor, status, status_code, pending_target, pending_until,
-                reserve_expires_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                reserve_expires_at, parent_transaction_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(record.transactionID), .text(record.callerKey), .text(record.operation.rawValue),
                   .text(record.callerReference), .text(record.tokenID), .text(record.paymentMethod.rawValue),
                   .integer(record.amount.minorUnits), .text(record.amount.currency),
                   SQLiteValue(record.settledAmount?.minorUnits), .text(record.status.rawValue), .text(record.statusCode),
                   SQLiteValue(record.pendingTarget?.rawValue), SQLiteValue(record.pendingUntil?.milliseconds),
-                  SQLiteValue(record.reserveExpiresAt?.milliseconds), .integer(record.createdAt.milliseconds),
+                  SQLiteValue(record.reserveExpiresAt?.milliseconds), SQLiteValue(record.parentTransactionID),
+                  .integer(record.createdAt.milliseconds),
                   .integer(record.updatedAt.milliseconds)])
         try appendHistory(record)
     }
@@ -215,8 +242,25 @@ extension SandboxStore {
             pendingTarget: row.text("pending_target").flatMap(TransactionStatus.init(rawValue:)),
             pendingUntil: row.integer("pending_until").map(Date.init(milliseconds:)),
             reserveExpiresAt: row.integer("reserve_expires_at").map(Date.init(milliseconds:)),
+            parentTransactionID: row.text("parent_transaction_id"),
             createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
             updatedAt: Date(milliseconds: row.integer("updated_at") ?? 0))
+    }
+
+    /// Returns the sum, in cents, of the refunds of `parentTransactionID` that are Pending or
+    /// Success. Failed and cancelled refunds returned nothing, so they do not count.
+    func refundedMinorUnits(parentTransactionID: String) throws -> Int64 {
+        try database.query("""
+            SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions
+            WHERE parent_transaction_id = ? AND operation = 'REFUND' AND status IN ('Pending', 'Success')
+            """, [.text(parentTransactionID)]).first?.integer("total") ?? 0
+    }
+
+    /// Returns the ids of the transactions whose CallerReference is `callerReference`, oldest first.
+    func transactionIDs(callerKey: String, callerReference: String) throws -> [String] {
+        try database.query(
+            "SELECT transaction_id FROM transactions WHERE caller_key = ? AND caller_reference = ? ORDER BY created_at, rowid",
+            [.text(callerKey), .text(callerReference)]).compactMap { $0.text("transaction_id") }
     }
 
     /// Returns the status changes of a transaction, oldest first.

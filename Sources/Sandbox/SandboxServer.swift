@@ -36,7 +36,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A local FPS-compatible server on 127.0.0.1: the CBUI SingleUse pipeline, signed returns,
-/// the signing certificate and the API actions Pay, Reserve, Settle and GetTransactionStatus.
+/// the signing certificate and the API actions Pay, Reserve, Settle, Cancel, Refund,
+/// GetTransactionStatus, VerifySignature, CancelToken and GetTokenByCaller.
 ///
 /// State lives in the SQLite file of the configuration, so a server restarted on the same
 /// file keeps its callers, signing key, tokens and transactions.
@@ -151,7 +152,7 @@ final class SandboxRouter: Sendable {
         let boundPort = self.boundPort
         let directory = identity.directory
         self.identity = identity
-        api = APIService(store: store, pendingSeconds: configuration.pendingSeconds, clock: configuration.clock,
+        api = APIService(store: store, identity: identity, pendingSeconds: configuration.pendingSeconds, clock: configuration.clock,
                          log: configuration.log, port: { boundPort.value })
         cbui = CBUIService(store: store, identity: identity, clock: configuration.clock, log: configuration.log,
                            port: { boundPort.value },

@@ -11,7 +11,18 @@ final class SandboxStore: Sendable {
 
     init(path: String) throws {
         database = try SQLiteDatabase(path: path)
+        // Files written before refunds and token cancellation lack two columns. They are added
+        // before the schema runs, because the schema's index on the new column needs it.
+        try addColumnIfMissing(table: "tokens", column: "cancelled_at", type: "INTEGER")
+        try addColumnIfMissing(table: "transactions", column: "parent_transaction_id", type: "TEXT")
         try database.execute(Self.schema)
+    }
+
+    /// Adds a nullable column to a table that already exists without it; does nothing for a new file.
+    private func addColumnIfMissing(table: String, column: String, type: String) throws {
+        let columns = try database.query("PRAGMA table_info(\(table))").compactMap { $0.text("name") }
+        guard !columns.isEmpty, !columns.contains(column) else { return }
+        try database.execute("ALTER TABLE \(table) ADD COLUMN \(column) \(type)")
     }
 
     private static let schema = """
@@ -56,7 +67,8 @@ final class SandboxStore: Sendable {
             created_at INTEGER NOT NULL,
             expires_at INTEGER NOT NULL,
             used INTEGER NOT NULL DEFAULT 0,
-            used_by_transaction TEXT
+            used_by_transaction TEXT,
+            cancelled_at INTEGER
         );
         CREATE INDEX IF NOT EXISTS tokens_by_reference ON tokens (caller_key, caller_reference);
         CREATE TABLE IF NOT EXISTS transactions (
@@ -74,9 +86,11 @@ final class SandboxStore: Sendable {
             pending_target TEXT,
             pending_until INTEGER,
             reserve_expires_at INTEGER,
+            parent_transaction_id TEXT,
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL
         );
+        CREATE INDEX IF NOT EXISTS transactions_by_parent ON transactions (parent_transaction_id);
         CREATE TABLE IF NOT EXISTS status_history (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             transaction_id TEXT NOT NULL,

@@ -111,6 +111,21 @@ final class SigningIdentity: @unchecked Sendable {
         }
     }
 
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-1 signature over the UTF-8 bytes of `message` against this
+    /// identity's public key. Returns false for a signature this key did not make.
+    func verifyRSASHA1(_ message: String, signature: [UInt8]) -> Bool {
+        lock.withLock {
+            // A failed verification leaves entries in OpenSSL's per-thread error queue; clear them
+            // so a later, unrelated OpenSSL call does not report them.
+            defer { ERR_clear_error() }
+            guard let context = EVP_MD_CTX_new() else { return false }
+            defer { EVP_MD_CTX_free(context) }
+            guard EVP_DigestVerifyInit(context, nil, EVP_sha1(), nil, key) == 1 else { return false }
+            let input = Array(message.utf8)
+            return EVP_DigestVerify(context, signature, signature.count, input, input.count) == 1
+        }
+    }
+
     static func directoryName(for date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -75,4 +75,37 @@ struct InteropTests {
         #expect(settle.status == .success)
         #expect(status.callerReference == "client-pay")
     }
+
+    @Test("FPSAPIClient refunds, cancels and reads tokens")
+    func clientRefundsCancelsAndReadsTokens() async throws {
+        let sandbox = try SandboxHarness()
+        let client = FPSAPIClient(
+            endpoint: URL(string: sandbox.server.baseURL + "/")!,
+            credentials: FPSCredentials(accessKeyID: SandboxServer.demoAccessKeyID, secretKey: SandboxServer.demoSecretKey),
+            transport: URLSessionTransport(), httpMethod: .post, clock: sandbox.clock.function)
+        let payRedirect = try await sandbox.authorize(amount: "9.99", callerReference: "client-order-1")
+        let payToken = try #require(payRedirect.values["tokenID"])
+        let reserveToken = try await sandbox.token(amount: "20.00", reserve: true)
+        let spareToken = try await sandbox.token(amount: "1.00")
+
+        let pay = try await client.pay(senderTokenID: payToken, amount: Money(minorUnits: 999), callerReference: "client-pay-2")
+        let refund = try await client.refund(transactionID: pay.transactionID, callerReference: "client-refund",
+                                             amount: Money(minorUnits: 499))
+        let reserve = try await client.reserve(senderTokenID: reserveToken, amount: Money(minorUnits: 2000),
+                                               callerReference: "client-reserve-2")
+        let cancel = try await client.cancel(transactionID: reserve.transactionID, description: "out of stock")
+        let token = try await client.getTokenByCaller(callerReference: "client-order-1")
+        let cancelTokenRequestID = try await client.cancelToken(tokenID: spareToken, reasonText: "not needed")
+        let verification = try await client.verifySignature(urlEndPoint: payRedirect.endpoint,
+                                                            httpParameters: payRedirect.rawQuery)
+
+        #expect(refund.status == .success)
+        #expect(refund.transactionID != pay.transactionID)
+        #expect(cancel.transactionID == reserve.transactionID)
+        #expect(cancel.status == .cancelled)
+        #expect(token.tokenID == payToken)
+        #expect(token.tokenStatus == "Inactive")
+        #expect(cancelTokenRequestID?.isEmpty == false)
+        #expect(verification.isVerified)
+    }
 }

@@ -112,6 +112,19 @@ final class SandboxHarness: @unchecked Sendable {
         return try await send("POST", "/", body: query)
     }
 
+    /// Sends `parameters` plus Action and Version without any signature, as Amazon's 2010
+    /// helper libraries sent VerifySignature.
+    func unsignedAPI(_ action: String, _ parameters: [String: String], method: String = "GET") async throws -> TestResponse {
+        var all = parameters
+        all["Action"] = action
+        all["Version"] = "2010-08-28"
+        let query = QueryString.encode(all.map { QueryParameter($0.key, $0.value) })
+        if method == "GET" {
+            return try await send("GET", "/?" + query)
+        }
+        return try await send("POST", "/", body: query)
+    }
+
     static func iso8601(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -139,8 +152,10 @@ final class SandboxHarness: @unchecked Sendable {
 
     /// Opens the pipeline page, submits the form, and returns the redirect's parsed parameters.
     func authorize(amount: String = "12.50", reserve: Bool = false, method: String = "CC", decision: String = "approve",
-                   testOutcome: String = "", callerReference: String = "order-\(UUID().uuidString)") async throws -> ReturnRedirect {
-        let extra = reserve ? ["reserve": "True"] : [:]
+                   testOutcome: String = "", callerReference: String = "order-\(UUID().uuidString)",
+                   extra: [String: String] = [:]) async throws -> ReturnRedirect {
+        var extra = extra
+        if reserve { extra["reserve"] = "True" }
         let page = try await send("GET", cbuiTarget(amount: amount, callerReference: callerReference, extra: extra))
         guard page.status == 200, let requestID = page.firstMatch(#"name="request" value="([A-Z0-9]+)""#) else {
             throw TestFailure("the pipeline page did not load: \(page.status) \(page.body.prefix(300))")
@@ -213,6 +228,15 @@ struct ReturnRedirect: Sendable {
         hostLine = host + (components.port.map { ":\($0)" } ?? "")
         path = components.path
         parameters = try QueryString.parse((components.percentEncodedQuery ?? "")[...])
+    }
+
+    /// The URL the redirect goes to without its query, as VerifySignature's `UrlEndPoint` takes it.
+    var endpoint: String { String(location.prefix { $0 != "?" }) }
+
+    /// The query exactly as it appears in the Location, as VerifySignature's `HttpParameters` takes it.
+    var rawQuery: String {
+        guard let mark = location.firstIndex(of: "?") else { return "" }
+        return String(location[location.index(after: mark)...])
     }
 
     /// The string FPS signs for a return: verb, host line, path and every parameter but `signature`.
