@@ -121,9 +121,15 @@ extension ConsoleModel {
         case .quantity:
             focus = .unitPrice
         case .unitPrice:
+            let line = PendingLine(description: description.text, quantity: quantity.text, unitPrice: unitPrice.text,
+                                   lineCountBefore: state.lines.count)
             fieldNotice = nil
-            pendingAddLineCount = state.lines.count
-            return [.send(.addLine(description: description.text, quantity: quantity.text, unitPrice: unitPrice.text))]
+            pendingLine = line
+            description.clear()
+            quantity.clear()
+            unitPrice.clear()
+            focus = .description
+            return [.send(.addLine(description: line.description, quantity: line.quantity, unitPrice: line.unitPrice))]
         case .returnURI:
             let uri = returnURI.text.trimmingCharacters(in: .whitespaces)
             if uri.isEmpty {

@@ -20,6 +20,16 @@ enum Overlay: Equatable {
     case confirmSettle(amount: String?)
 }
 
+/// A typed line sent to the checkout. The fields clear at once, so the clerk can type the
+/// next line while the checkout works, and a refusal puts the typed text back.
+struct PendingLine: Equatable {
+    var description: String
+    var quantity: String
+    var unitPrice: String
+    /// The number of lines before the send; more lines in a later state mean the line was taken.
+    var lineCountBefore: Int
+}
+
 /// A one-line message from the console itself, such as a refused key; cleared by the next key.
 struct LocalNotice: Equatable {
     var text: String
@@ -50,8 +60,8 @@ struct ConsoleModel {
     var localNotice: LocalNotice?
     /// A refusal of the typed line, shown under the order fields until the next edit.
     var fieldNotice: String?
-    /// The line count when an add was sent. More lines in the next state mean the line was taken.
-    var pendingAddLineCount: Int?
+    /// The line last sent to the checkout, not yet taken or refused.
+    var pendingLine: PendingLine?
     /// Characters collected between the bracketed-paste markers, or nil outside a paste.
     var pasteBuffer: String?
     /// Start of a running "play the customer" task.
@@ -118,17 +128,14 @@ struct ConsoleModel {
             return
         }
 
-        if let before = pendingAddLineCount {
-            if newState.lines.count > before {
-                description.clear()
-                quantity.clear()
-                unitPrice.clear()
+        if let pending = pendingLine {
+            if newState.lines.count > pending.lineCountBefore {
                 fieldNotice = nil
-                focus = .description
             } else if newState.noticeIsProblem, let notice = newState.notice {
+                restore(pending)
                 fieldNotice = notice
             }
-            pendingAddLineCount = nil
+            pendingLine = nil
         }
 
         if newState.phase != previous.phase {
@@ -138,13 +145,22 @@ struct ConsoleModel {
         }
     }
 
+    /// Puts a refused line back into the fields, unless the clerk already typed the next one.
+    private mutating func restore(_ pending: PendingLine) {
+        guard description.isEmpty, quantity.isEmpty, unitPrice.isEmpty else { return }
+        description = TextField(pending.description)
+        quantity = TextField(pending.quantity)
+        unitPrice = TextField(pending.unitPrice)
+        if focus == .description { focus = .unitPrice }
+    }
+
     private mutating func resetForNewOrder() {
         description.clear()
         quantity.clear()
         unitPrice.clear()
         returnURI.clear()
         fieldNotice = nil
-        pendingAddLineCount = nil
+        pendingLine = nil
         overlay = nil
         focus = Self.preferredFocus(for: state.phase) ?? .description
         selectDefaultAction()

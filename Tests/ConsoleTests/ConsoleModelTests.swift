@@ -53,6 +53,38 @@ import Testing
         #expect(model.focus == .description)
     }
 
+    @Test func typingAheadSurvivesAcceptedLine() {
+        var model = Fixture.model(Fixture.state())
+        _ = model.type("Widget")
+        _ = model.press([.tab])
+        _ = model.type("2")
+        _ = model.press([.tab])
+        _ = model.type("12.50")
+        _ = model.press([.enter])
+        #expect(model.description.isEmpty)
+        #expect(model.focus == .description)
+        _ = model.type("Bulb")
+        model.apply(Fixture.state(lines: [Fixture.widget]))
+        #expect(model.description.text == "Bulb")
+        #expect(model.fieldNotice == nil)
+    }
+
+    @Test func refusalKeepsTypedAheadText() {
+        var model = Fixture.model(Fixture.state())
+        _ = model.type("Widget")
+        _ = model.press([.tab, .tab])
+        _ = model.type("1,50")
+        _ = model.press([.enter])
+        _ = model.type("Bulb")
+        var refused = Fixture.state()
+        refused.notice = "Quantity \"\" is invalid."
+        refused.noticeIsProblem = true
+        model.apply(refused)
+        #expect(model.description.text == "Bulb")
+        #expect(model.unitPrice.isEmpty)
+        #expect(model.fieldNotice == "Quantity \"\" is invalid.")
+    }
+
     @Test func lettersTypeInsteadOfActing() {
         var model = Fixture.model(Fixture.state(.authorized, lines: [Fixture.widget], url: Fixture.url))
         model.focus = .returnURI
