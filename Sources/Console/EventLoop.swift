@@ -48,6 +48,8 @@ struct EventLoop {
     /// Blocks until the terminal or the inbox has input, a signal interrupts `poll`
     /// (SIGWINCH becomes KEY_RESIZE in the next read), or the animation tick is due.
     /// Returns true when the terminal hung up.
+    /// NOTE: a resize wakes `poll` only when SIGWINCH is delivered to this thread. Linux
+    /// prefers the main thread for process signals, so call `ConsoleApp.run` on the main thread.
     private func wait() -> Bool {
         var descriptors = [
             pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
