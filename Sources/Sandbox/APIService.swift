@@ -140,17 +140,22 @@ final class APIService: Sendable {
     /// The key that signs return redirects, used by VerifySignature.
     let identity: SigningIdentity
     let pendingSeconds: Double
+    /// Business time, for `APIRequest.now`.
     let clock: @Sendable () -> Date
+    /// The unshifted clock that request `Timestamp` and `Expires` values are checked against.
+    let wallClock: @Sendable () -> Date
     let log: @Sendable (String) -> Void
     /// The bound port, read when building host lines for signature checks.
     let port: @Sendable () -> UInt16
 
     init(store: SandboxStore, identity: SigningIdentity, pendingSeconds: Double, clock: @escaping @Sendable () -> Date,
-         log: @escaping @Sendable (String) -> Void, port: @escaping @Sendable () -> UInt16) {
+         wallClock: @escaping @Sendable () -> Date, log: @escaping @Sendable (String) -> Void,
+         port: @escaping @Sendable () -> UInt16) {
         self.store = store
         self.identity = identity
         self.pendingSeconds = pendingSeconds
         self.clock = clock
+        self.wallClock = wallClock
         self.log = log
         self.port = port
     }
@@ -192,7 +197,7 @@ final class APIService: Sendable {
         var callerKey = ""
         if !unsigned {
             callerKey = try verifySignature(http, parameters: parameters, values: values)
-            try Self.checkTimestamp(values["Timestamp"], now: now)
+            try Self.checkRequestTime(timestamp: values["Timestamp"], expires: values["Expires"], now: wallClock())
         }
 
         guard let version = values["Version"], !version.isEmpty else {
@@ -264,6 +269,32 @@ final class APIService: Sendable {
             throw .authentication("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
         }
         return accessKey
+    }
+
+    /// Checks the request's time: `Timestamp` as FPS documents it, or `Expires` in its place as
+    /// other AWS Query services of the time accepted. A request may not carry both.
+    static func checkRequestTime(timestamp: String?, expires: String?, now: Date) throws(APIError) {
+        let timestamp = timestamp.flatMap { $0.isEmpty ? nil : $0 }
+        let expires = expires.flatMap { $0.isEmpty ? nil : $0 }
+        switch (timestamp, expires) {
+        case (_?, _?):
+            throw .invalidParams("The request contains both Timestamp and Expires; send only one of them.")
+        case let (nil, expires?):
+            try checkExpires(expires, now: now)
+        default:
+            try checkTimestamp(timestamp, now: now)
+        }
+    }
+
+    /// Checks `Expires`: ISO 8601 like Timestamp, and not before `now`.
+    /// NOTE: FPS never documented Expires, so the sandbox sets no upper limit on how far ahead it may be.
+    static func checkExpires(_ value: String, now: Date) throws(APIError) {
+        guard let date = ISO8601Timestamp.parse(value) else {
+            throw APIError.business("InvalidParameterValue", "Value \(APIRequest.quoted(value)) for parameter Expires is invalid. Must be in ISO8601 format, for example 2011-10-03T15:19:41Z.")
+        }
+        if now > date {
+            throw APIError.business("RequestExpired", "Request has expired. Expires date is \(value); the sandbox's wall clock reads \(ISO8601Timestamp.format(now)).")
+        }
     }
 
     /// Checks `Timestamp`: ISO 8601 with seconds and an explicit zone, within `timestampWindow` of `now`.

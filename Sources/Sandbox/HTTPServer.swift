@@ -15,6 +15,8 @@ struct ServerRequest: Sendable {
     var host: String?
     /// The `Content-Type` header, if any.
     var contentType: String?
+    /// The `X-Sandbox-Admin-Secret` header, if any, which the admin endpoints check.
+    var adminSecret: String? = nil
     /// The request body as received.
     var body: [UInt8]
 }
@@ -24,6 +26,9 @@ struct ServerResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// When true, the server closes the connection without sending anything, as fault injection
+    /// does for a lost response.
+    var dropConnection = false
 
     init(status: Int, contentType: String, body: String, headers: [(name: String, value: String)] = []) {
         self.status = status
@@ -33,6 +38,12 @@ struct ServerResponse: Sendable {
 
     static func text(_ status: Int, _ message: String) -> ServerResponse {
         ServerResponse(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
+    }
+
+    static var droppedConnection: ServerResponse {
+        var response = ServerResponse(status: 500, contentType: "text/plain", body: "")
+        response.dropConnection = true
+        return response
     }
 
     static func redirect(to location: String) -> ServerResponse {
@@ -127,9 +138,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                 rawQuery: String(query),
                 host: Self.header(connection, "Host"),
                 contentType: Self.header(connection, "Content-Type"),
+                adminSecret: Self.header(connection, AdminService.secretHeader),
                 body: state.body)
             response = handler(request)
         }
+        // Returning MHD_NO makes libmicrohttpd close the connection without a response.
+        if response.dropConnection { return .NO }
         return Self.queue(response, on: connection)
     }
 

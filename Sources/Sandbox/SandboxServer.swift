@@ -12,8 +12,18 @@ public struct SandboxConfiguration: Sendable {
     public var pendingSeconds: Double = 0
     /// libmicrohttpd worker threads.
     public var threads: UInt32 = 2
-    /// The sandbox's clock for timestamps, token expiry and pending transitions.
+    /// The wall clock. Request `Timestamp` and `Expires` values are checked against it.
     public var clock: @Sendable () -> Date = { Date() }
+    /// Seconds the sandbox's business time starts ahead of `clock`. Business time drives token
+    /// expiry (3 hours), reserve expiry (7 days), pending transitions and stored times, and
+    /// `POST /admin/clock` moves it further forward at run time.
+    public var clockOffsetSeconds: Double = 0
+    /// Whether the sandbox serves the test controls `/admin/clock` and `/admin/faults`. On by default, because the
+    /// sandbox is a local test server bound to 127.0.0.1. Every POST to them must carry the demo
+    /// secret key in the `X-Sandbox-Admin-Secret` header.
+    public var allowAdmin = true
+    /// Failures injected into API requests; none by default. `POST /admin/faults` replaces them at run time.
+    public var faults = SandboxFaults()
     /// Receives start and stop messages and every internal error. Secrets never appear in them.
     public var log: @Sendable (String) -> Void = { _ in }
 
@@ -51,6 +61,7 @@ public final class SandboxServer: @unchecked Sendable {
     public let configuration: SandboxConfiguration
     let store: SandboxStore
     let identity: SigningIdentity
+    let clock: SandboxClock
     private let router: SandboxRouter
     private let lock = NSLock()
     private var http: LoopbackHTTPServer?
@@ -59,6 +70,9 @@ public final class SandboxServer: @unchecked Sendable {
     /// generates one on first use.
     public init(configuration: SandboxConfiguration) throws {
         self.configuration = configuration
+        clock = SandboxClock(base: configuration.clock, offsetSeconds: configuration.clockOffsetSeconds)
+        // The certificate's validity starts at the wall clock, so that clients checking it
+        // against their real time accept it whatever the business-time offset.
         let now = configuration.clock()
         do {
             store = try SandboxStore(path: configuration.dataPath)
@@ -68,7 +82,7 @@ public final class SandboxServer: @unchecked Sendable {
         } catch {
             throw SandboxError.storage("\(configuration.dataPath): \(error)")
         }
-        router = SandboxRouter(store: store, identity: identity, configuration: configuration)
+        router = SandboxRouter(store: store, identity: identity, clock: clock, configuration: configuration)
     }
 
     deinit {
@@ -79,7 +93,7 @@ public final class SandboxServer: @unchecked Sendable {
     public func registerCaller(accessKeyID: String, secretKey: String, description: String? = nil) throws {
         do {
             try store.registerCaller(accessKeyID: accessKeyID, secretKey: secretKey, description: description,
-                                     now: configuration.clock())
+                                     now: clock.now)
         } catch {
             throw SandboxError.storage("\(error)")
         }
@@ -93,6 +107,7 @@ public final class SandboxServer: @unchecked Sendable {
             // The HTTP server keeps a reference to the router, not to this object, so no request
             // can reach a SandboxServer that is being deinitialized.
             let router = self.router
+            router.faults.resumeWaits()
             let server = LoopbackHTTPServer { request in router.route(request) }
             let port = try server.start(port: configuration.port, threads: max(1, configuration.threads))
             http = server
@@ -106,11 +121,17 @@ public final class SandboxServer: @unchecked Sendable {
     public func stop() {
         lock.withLock {
             guard let server = http else { return }
+            // Hanging requests would otherwise hold MHD_stop_daemon for up to hangSeconds.
+            router.faults.interruptWaits()
             server.stop()
             http = nil
             configuration.log("sandbox on port \(router.boundPort.value) stopped")
         }
     }
+
+    /// The sandbox's business time: the configured clock plus `clockOffsetSeconds` and every
+    /// `POST /admin/clock` change since.
+    public var now: Date { clock.now }
 
     /// The bound port, or 0 before the first start.
     public var port: UInt16 { router.boundPort.value }
@@ -141,20 +162,29 @@ final class BoundPort: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(value)" }
 }
 
-/// Routes each request by path to the API, the CBUI or the certificate.
+/// Routes each request by path to the API, the CBUI, the certificate or the admin endpoints.
 final class SandboxRouter: Sendable {
     let boundPort = BoundPort()
     let identity: SigningIdentity
     let api: APIService
     let cbui: CBUIService
+    /// The test controls; nil when `allowAdmin` is off.
+    let admin: AdminService?
+    let faults: FaultInjector
+    let log: @Sendable (String) -> Void
 
-    init(store: SandboxStore, identity: SigningIdentity, configuration: SandboxConfiguration) {
+    init(store: SandboxStore, identity: SigningIdentity, clock: SandboxClock, configuration: SandboxConfiguration) {
         let boundPort = self.boundPort
         let directory = identity.directory
         self.identity = identity
-        api = APIService(store: store, identity: identity, pendingSeconds: configuration.pendingSeconds, clock: configuration.clock,
+        api = APIService(store: store, identity: identity, pendingSeconds: configuration.pendingSeconds,
+                         clock: { clock.now }, wallClock: configuration.clock,
                          log: configuration.log, port: { boundPort.value })
-        cbui = CBUIService(store: store, identity: identity, clock: configuration.clock, log: configuration.log,
+        let faults = FaultInjector(configuration.faults)
+        self.faults = faults
+        log = configuration.log
+        admin = configuration.allowAdmin ? AdminService(clock: clock, faults: faults, log: configuration.log) : nil
+        cbui = CBUIService(store: store, identity: identity, clock: { clock.now }, log: configuration.log,
                            port: { boundPort.value },
                            certificateURL: { "\(boundPort.baseURL)/fps/certs/\(directory)/PKICert.pem" })
     }
@@ -166,16 +196,46 @@ final class SandboxRouter: Sendable {
     func route(_ request: ServerRequest) -> ServerResponse {
         switch request.path {
         case "/":
-            return api.handle(request)
+            return handleAPI(request)
         case CBUIService.startPath:
             return cbui.start(request)
         case CBUIService.decidePath:
             return cbui.decide(request)
+        case AdminService.clockPath where admin != nil:
+            return admin!.clockRequest(request)
+        case AdminService.faultsPath where admin != nil:
+            return admin!.faultsRequest(request)
         case certificatePath:
             guard request.method == "GET" else { return .text(405, "The certificate is served with GET only.") }
             return ServerResponse(status: 200, contentType: "application/x-pem-file", body: identity.certificatePEM)
         default:
             return .text(404, "Not found: \(request.path.prefix(100)). The sandbox serves / (API), \(CBUIService.startPath) and \(certificateURL).")
+        }
+    }
+
+    /// Runs one API request through fault injection: an optional delay, an injected error in
+    /// place of the request, or a lost response after the request has committed.
+    private func handleAPI(_ request: ServerRequest) -> ServerResponse {
+        let decision = faults.decide()
+        if decision.delaySeconds > 0 {
+            faults.wait(seconds: decision.delaySeconds)
+        }
+        if let error = decision.error {
+            let requestID = UUID().uuidString.lowercased()
+            log("sandbox fault injection: draw \(decision.draw) rejected request \(requestID) with HTTP \(error.httpStatus) \(error.code)")
+            return ServerResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
+                                  body: APIDocument.error(code: error.code, message: error.message, requestID: requestID))
+        }
+        let response = api.handle(request)
+        guard decision.dropResponse, response.status == 200 else { return response }
+
+        let style = faults.faults.dropStyle
+        log("sandbox fault injection: draw \(decision.draw) committed the request and dropped its response (\(style.rawValue))")
+        switch style {
+        case .closeConnection:
+            return .droppedConnection
+        case .emptyInternalError:
+            return ServerResponse(status: 500, contentType: "text/plain", body: "")
         }
     }
 }

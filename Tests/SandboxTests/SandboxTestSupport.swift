@@ -32,26 +32,34 @@ final class SandboxHarness: @unchecked Sendable {
     var server: SandboxServer
     let accessKey = SandboxServer.demoAccessKeyID
     let secretKey = SandboxServer.demoSecretKey
+    /// Changes to the configuration beyond data path, clock and pending time, applied on every (re)start.
+    let configure: @Sendable (inout SandboxConfiguration) -> Void
 
-    init(pendingSeconds: Double = 0, clock: TestClock = TestClock()) throws {
+    init(pendingSeconds: Double = 0, clock: TestClock = TestClock(),
+         configure: @escaping @Sendable (inout SandboxConfiguration) -> Void = { _ in }) throws {
         self.clock = clock
+        self.configure = configure
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        server = try SandboxServer(configuration: Self.configuration(directory: directory, clock: clock, pendingSeconds: pendingSeconds))
+        server = try SandboxServer(configuration: Self.configuration(directory: directory, clock: clock, pendingSeconds: pendingSeconds,
+                                                                    configure: configure))
         try server.start()
     }
 
-    static func configuration(directory: URL, clock: TestClock, pendingSeconds: Double) -> SandboxConfiguration {
+    static func configuration(directory: URL, clock: TestClock, pendingSeconds: Double,
+                              configure: (inout SandboxConfiguration) -> Void) -> SandboxConfiguration {
         var configuration = SandboxConfiguration(dataPath: directory.appendingPathComponent("sandbox.sqlite").path)
         configuration.clock = clock.function
         configuration.pendingSeconds = pendingSeconds
+        configure(&configuration)
         return configuration
     }
 
     /// Stops the server and opens a new one on the same data file.
     func restart(pendingSeconds: Double = 0) throws {
         server.stop()
-        server = try SandboxServer(configuration: Self.configuration(directory: directory, clock: clock, pendingSeconds: pendingSeconds))
+        server = try SandboxServer(configuration: Self.configuration(directory: directory, clock: clock, pendingSeconds: pendingSeconds,
+                                                                    configure: configure))
         try server.start()
     }
 
@@ -66,9 +74,11 @@ final class SandboxHarness: @unchecked Sendable {
 
     /// Sends one request and returns status, headers and body without following redirects.
     func send(_ method: String, _ target: String, body: String? = nil,
-              contentType: String = "application/x-www-form-urlencoded; charset=utf-8") async throws -> TestResponse {
+              contentType: String = "application/x-www-form-urlencoded; charset=utf-8",
+              headers: [String: String] = [:]) async throws -> TestResponse {
         var request = URLRequest(url: URL(string: server.baseURL + target)!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = Data(body.utf8)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
@@ -123,6 +133,11 @@ final class SandboxHarness: @unchecked Sendable {
             return try await send("GET", "/?" + query)
         }
         return try await send("POST", "/", body: query)
+    }
+
+    /// Sends an admin request with the demo secret in `X-Sandbox-Admin-Secret`, or with `secret` when given.
+    func admin(_ method: String, _ path: String, body: String? = nil, secret: String? = nil) async throws -> TestResponse {
+        try await send(method, path, body: body, headers: ["X-Sandbox-Admin-Secret": secret ?? secretKey])
     }
 
     static func iso8601(_ date: Date) -> String {
@@ -193,6 +208,11 @@ struct TestResponse: Sendable {
     let status: Int
     let headers: [String: String]
     let body: String
+
+    /// Returns the body parsed as a JSON object, or an empty dictionary when it is not one.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
 
     /// Returns the first capture group of `pattern` in the body.
     func firstMatch(_ pattern: String) -> String? {
