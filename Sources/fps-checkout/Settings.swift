@@ -4,16 +4,22 @@ import Foundation
 /// Where the console's files live and which FPS endpoint it talks to.
 ///
 /// Each setting is read from its command-line option first, then its environment variable,
-/// then the built-in default. With no `FPS_ENDPOINT`, the console starts the embedded sandbox.
+/// then the config file (`ConfigFile`), then the built-in default. With no `FPS_ENDPOINT`, the
+/// console starts the embedded sandbox.
 struct Settings {
     var ledgerPath: String
     var sandboxDataPath: String
     var desk: String
+    var clerk: String
     var themeName: String?
     var noColor: Bool
     /// nil means: run the embedded sandbox.
     var external: ExternalEndpoint?
     var pendingSeconds: Double
+    /// The log file; nil keeps logging off, the default.
+    var logPath: String?
+    /// Minutes without a key press before the console locks; 0 turns the lock off.
+    var idleLockMinutes: Int
 
     struct ExternalEndpoint {
         var endpoints: FPSEndpoints
@@ -24,8 +30,11 @@ struct Settings {
         OptionSpec(name: "ledger", valueName: "PATH", help: "Ledger SQLite file (env FPS_CHECKOUT_LEDGER; default $XDG_DATA_HOME/fps-checkout/ledger.sqlite)."),
         OptionSpec(name: "sandbox-data", valueName: "PATH", help: "Embedded sandbox SQLite file (env FPS_CHECKOUT_SANDBOX_DATA; default beside the ledger)."),
         OptionSpec(name: "desk", valueName: "NAME", help: "Desk name recorded with each order (env FPS_CHECKOUT_DESK; default desk-1)."),
+        OptionSpec(name: "clerk", valueName: "ID", help: "Clerk id recorded in the audit trail (env FPS_CHECKOUT_CLERK; default $USER)."),
         OptionSpec(name: "theme", valueName: "NAME|PATH", help: "Colour theme from Themes/ or a .theme file (env FPS_CHECKOUT_THEME; default: default)."),
-        OptionSpec(name: "pending-seconds", valueName: "SECONDS", help: "Embedded sandbox only: how long transactions stay Pending before their final status (default 2)."),
+        OptionSpec(name: "log-file", valueName: "PATH", help: "Write a log with secrets redacted (env FPS_CHECKOUT_LOG; default: no log)."),
+        OptionSpec(name: "idle-lock-minutes", valueName: "MINUTES", help: "Lock the console after this many idle minutes, 0 for never (env FPS_CHECKOUT_IDLE_LOCK_MINUTES; default 10)."),
+        OptionSpec(name: "pending-seconds", valueName: "SECONDS", help: "Embedded sandbox only: how long transactions stay Pending before their final status (env FPS_CHECKOUT_PENDING_SECONDS; default 2)."),
     ]
 
     /// Reads the settings; throws with a message naming the bad value and the fix.
@@ -35,16 +44,23 @@ struct Settings {
         let ledgerDirectory = (ledger as NSString).deletingLastPathComponent
         let sandboxData = arguments.value("sandbox-data") ?? environment["FPS_CHECKOUT_SANDBOX_DATA"]
             ?? "\(ledgerDirectory.isEmpty ? "." : ledgerDirectory)/sandbox.sqlite"
-        let pendingText = arguments.value("pending-seconds") ?? "2"
+        let pendingText = arguments.value("pending-seconds") ?? environment["FPS_CHECKOUT_PENDING_SECONDS"] ?? "2"
         guard let pending = Double(pendingText), pending >= 0, pending <= 600 else {
-            throw ArgumentError(description: "--pending-seconds \"\(pendingText)\" is invalid: give a number of seconds from 0 to 600.")
+            throw ArgumentError(description: "pending-seconds \"\(pendingText)\" is invalid: give a number of seconds from 0 to 600.")
         }
+        let idleText = arguments.value("idle-lock-minutes") ?? environment["FPS_CHECKOUT_IDLE_LOCK_MINUTES"] ?? "10"
+        guard let idleMinutes = Int(idleText), idleMinutes >= 0, idleMinutes <= 1440 else {
+            throw ArgumentError(description: "idle-lock-minutes \"\(idleText)\" is invalid: give whole minutes from 0 (never) to 1440.")
+        }
+        let logPath = arguments.value("log-file") ?? environment["FPS_CHECKOUT_LOG"]
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         return Settings(
             ledgerPath: ledger, sandboxDataPath: sandboxData,
             desk: arguments.value("desk") ?? environment["FPS_CHECKOUT_DESK"] ?? "desk-1",
+            clerk: arguments.value("clerk") ?? environment["FPS_CHECKOUT_CLERK"] ?? environment["USER"] ?? "clerk",
             themeName: arguments.value("theme") ?? environment["FPS_CHECKOUT_THEME"],
-            noColor: noColor, external: try externalEndpoint(environment: environment), pendingSeconds: pending)
+            noColor: noColor, external: try externalEndpoint(environment: environment), pendingSeconds: pending,
+            logPath: logPath.flatMap { $0.isEmpty ? nil : $0 }, idleLockMinutes: idleMinutes)
     }
 
     /// `$XDG_DATA_HOME/fps-checkout`, or `~/.local/share/fps-checkout` per the XDG base directory spec.

@@ -8,6 +8,7 @@ let subcommands = """
 Subcommands:
   (none)     Open the checkout console (embedded sandbox unless FPS_ENDPOINT is set).
   sandbox    Run the FPS sandbox server alone and print its URLs and demo credentials.
+  info       Print where the config, themes, log, ledger and sandbox data live.
   keys       Print the console's key table as Markdown.
 
 Scripting subcommands (need FPS_ENDPOINT or --endpoint; each has --help, --json and --trace):
@@ -21,7 +22,7 @@ Scripting subcommands (need FPS_ENDPOINT or --endpoint; each has --help, --json 
 """
 
 let arguments = CommandLine.arguments.dropFirst()
-let environment = ProcessInfo.processInfo.environment
+let processEnvironment = ProcessInfo.processInfo.environment
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("fps-checkout: \(message)\n".utf8))
@@ -29,6 +30,8 @@ func fail(_ message: String, code: Int32 = 2) -> Never {
 }
 
 do {
+    // The config file fills in what the environment leaves unset.
+    let environment = try ConfigFile.merged(into: processEnvironment)
     switch arguments.first {
     case "sandbox":
         let parsed = try ArgumentParser.parse(arguments.dropFirst(), specs: SandboxCommand.options, command: "sandbox")
@@ -39,6 +42,10 @@ do {
         exit(try SandboxCommand.run(parsed, environment: environment))
     case let name? where ScriptCommand.handles(name):
         exit(ScriptCommand.run(name, arguments.dropFirst(), environment: environment))
+    case "info":
+        let parsed = try ArgumentParser.parse(arguments.dropFirst(), specs: Settings.consoleOptions, command: "info")
+        print(try InfoCommand.report(parsed, environment: environment, processEnvironment: processEnvironment))
+        exit(0)
     case "keys":
         print(ConsoleCommand.keyTableMarkdown())
         exit(0)
