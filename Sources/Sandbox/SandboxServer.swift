@@ -133,6 +133,13 @@ public final class SandboxServer: @unchecked Sendable {
     /// `POST /admin/clock` change since.
     public var now: Date { clock.now }
 
+    /// The failures currently injected into API requests. Setting them restarts the generator
+    /// from their seed, as `POST /admin/faults` does.
+    public var faults: SandboxFaults {
+        get { router.faults.faults }
+        set { router.faults.replace(with: newValue) }
+    }
+
     /// The bound port, or 0 before the first start.
     public var port: UInt16 { router.boundPort.value }
 

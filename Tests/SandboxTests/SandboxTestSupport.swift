@@ -75,9 +75,10 @@ final class SandboxHarness: @unchecked Sendable {
     /// Sends one request and returns status, headers and body without following redirects.
     func send(_ method: String, _ target: String, body: String? = nil,
               contentType: String = "application/x-www-form-urlencoded; charset=utf-8",
-              headers: [String: String] = [:]) async throws -> TestResponse {
+              headers: [String: String] = [:], timeout: TimeInterval? = nil) async throws -> TestResponse {
         var request = URLRequest(url: URL(string: server.baseURL + target)!)
         request.httpMethod = method
+        if let timeout { request.timeoutInterval = timeout }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = Data(body.utf8)
@@ -103,7 +104,7 @@ final class SandboxHarness: @unchecked Sendable {
     /// Signs `parameters` plus the envelope fields with Signature Version 2 and sends them.
     func api(_ action: String, _ parameters: [String: String], method: String = "GET",
              timestamp: String? = nil, secret: String? = nil, accessKey: String? = nil,
-             version: String = "2010-08-28", hostLine: String? = nil) async throws -> TestResponse {
+             version: String = "2010-08-28", hostLine: String? = nil, timeout: TimeInterval? = nil) async throws -> TestResponse {
         var all = parameters
         all["Action"] = action
         all["AWSAccessKeyId"] = accessKey ?? self.accessKey
@@ -117,9 +118,9 @@ final class SandboxHarness: @unchecked Sendable {
         let signature = SignatureV2.sign(message, secretKey: secret ?? secretKey, method: .hmacSHA256)
         let query = QueryString.encode(pairs + [QueryParameter("Signature", signature)])
         if method == "GET" {
-            return try await send("GET", "/?" + query)
+            return try await send("GET", "/?" + query, timeout: timeout)
         }
-        return try await send("POST", "/", body: query)
+        return try await send("POST", "/", body: query, timeout: timeout)
     }
 
     /// Sends `parameters` plus Action and Version without any signature, as Amazon's 2010
