@@ -35,7 +35,7 @@ enum CBUIPages {
             <button type="submit" name="decision" value="decline" class="decline">Decline</button>
             </div>
             </form>
-            <p class="fine">Reference \(escape(record.callerReference)) · sandbox request \(escape(record.requestID))</p>
+            <p class="fine">Merchant reference \(escape(record.callerReference))<br>Sandbox request \(escape(record.requestID))</p>
             """
         return page(status: 200, title: "Authorize \(record.amount) to \(record.merchantName)", body: body)
     }
@@ -84,12 +84,12 @@ enum CBUIPages {
             fieldset { border: 1px solid #d1d5db; border-radius: 6px; margin: 1rem 0; padding: 0.6rem 1rem; }
             fieldset.sandbox { border-style: dashed; border-color: #f59e0b; }
             label { display: block; padding: 0.3rem 0; }
-            select { width: 100%; padding: 0.3rem; }
+            select { width: 100%; padding: 0.3rem; font: inherit; }
             .buttons { display: flex; gap: 0.8rem; }
-            button { flex: 1; font-size: 1rem; padding: 0.6rem; border-radius: 6px; border: 1px solid #9ca3af; cursor: pointer; }
+            button { flex: 1; font: inherit; font-size: 1rem; padding: 0.6rem; border-radius: 6px; border: 1px solid #9ca3af; cursor: pointer; }
             button.approve { background: #047857; color: #fff; border-color: #047857; }
             button.decline { background: #fff; color: #b91c1c; border-color: #b91c1c; }
-            .fine { font-size: 0.8rem; word-break: break-all; }
+            .fine { font-size: 0.8rem; overflow-wrap: anywhere; }
             </style>
             </head>
             <body>

@@ -175,7 +175,8 @@ final class CBUIService: Sendable {
         return CBUIRequestRecord(
             requestID: try SecureRandom.alphanumeric(32), callerKey: callerKey, callerReference: callerReference,
             amount: amount, reserve: reserve, offeredMethods: offered, returnURL: values["returnURL"] ?? "",
-            merchantName: value("websiteDescription") ?? callerKey, paymentReason: value("paymentReason"),
+            // Without websiteDescription the page names the caller key, worded so the buyer reads it as a merchant.
+            merchantName: value("websiteDescription") ?? "Merchant \(callerKey)", paymentReason: value("paymentReason"),
             createdAt: clock())
     }
 
