@@ -14,6 +14,8 @@ public struct CheckoutConfiguration: Sendable {
     public var paymentReasonPrefix: String
     /// The desk's name, stored on every order and part of every CallerReference.
     public var desk: String
+    /// The clerk recorded with every audit row until an unlock names another one.
+    public var clerk: String
     /// Time between two GetTransactionStatus calls while a transaction is Pending.
     public var pollInterval: Duration
     /// Status checks before the session stops polling and leaves the order Pending.
@@ -26,8 +28,14 @@ public struct CheckoutConfiguration: Sendable {
 
     public static let defaultReturnURL = "http://127.0.0.1/fps-checkout/return"
 
+    /// Returns the login name from the `USER` environment variable, or "clerk" when it is unset or empty.
+    public static func defaultClerk() -> String {
+        let user = ProcessInfo.processInfo.environment["USER"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return user.isEmpty ? "clerk" : user
+    }
+
     public init(endpoints: FPSEndpoints, credentials: FPSCredentials, returnURL: String = defaultReturnURL,
-                paymentReasonPrefix: String = "Phone order", desk: String = "desk1",
+                paymentReasonPrefix: String = "Phone order", desk: String = "desk1", clerk: String = defaultClerk(),
                 pollInterval: Duration = .seconds(1), maxPolls: Int = 120, maxAttempts: Int = 4,
                 retryBaseDelay: Duration = .milliseconds(250), maxRetryDelay: Duration = .seconds(4)) {
         self.endpoints = endpoints
@@ -35,6 +43,7 @@ public struct CheckoutConfiguration: Sendable {
         self.returnURL = returnURL
         self.paymentReasonPrefix = paymentReasonPrefix
         self.desk = desk
+        self.clerk = clerk
         self.pollInterval = pollInterval
         self.maxPolls = max(1, maxPolls)
         self.maxAttempts = max(1, maxAttempts)

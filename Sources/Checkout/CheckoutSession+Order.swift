@@ -14,7 +14,7 @@ extension CheckoutSession {
     /// Phases a restarted session resumes instead of starting a new order. Reserved,
     /// finished and failed orders wait in the order list.
     static let resumablePhases: [CheckoutPhase] = [.assembling, .awaitingReturn, .authorized, .paying, .reserving,
-                                                   .settling, .pending]
+                                                   .settling, .pending, .refunding, .cancelling]
 
     // MARK: Starting and loading orders
 
@@ -61,7 +61,8 @@ extension CheckoutSession {
         let order = detail.order
         let phase = CheckoutPhase(rawValue: order.phase) ?? .assembling
         let currency = order.currency
-        let showsTransaction: Set<CheckoutPhase> = [.paying, .reserving, .pending, .reserved, .settling, .succeeded, .failed]
+        let showsTransaction: Set<CheckoutPhase> = [.paying, .reserving, .pending, .reserved, .settling, .succeeded, .failed,
+                                                    .refunding, .cancelling, .cancelled]
         let transaction = showsTransaction.contains(phase) ? detail.latestTransaction : nil
         let view = transaction.map { stored in
             TransactionView(transactionID: stored.transactionID, status: TransactionStatus(wire: stored.status) ?? .pending,
@@ -82,7 +83,19 @@ extension CheckoutSession {
             state.notice = notice
             state.noticeIsProblem = problem
             state.busyStep = nil
+            state.transactionAction = transaction.map { Self.action(for: $0.kind) }
+            state.charged = detail.chargedMinor.map { Money(minorUnits: $0, currency: currency) }
+            state.refunds = Self.refundViews(detail.refunds)
             context = OrderContext(orderNumber: order.id, currency: currency, transactionKind: transaction?.kind)
+        }
+    }
+
+    static func action(for kind: LedgerTransactionKind) -> CheckoutAction {
+        switch kind {
+        case .pay: return .pay
+        case .reserve: return .reserve
+        case .settle: return .settle
+        case .cancel: return .cancel
         }
     }
 
@@ -258,6 +271,8 @@ extension CheckoutSession {
                 state.noticeIsProblem = false
             }
             log(.info, "Signed a CBUI URL for order \(orderNumber): \(amount), callerReference \(reference).")
+            audit(.buildURL, outcome: "Signed a CBUI URL, callerReference \(reference), \(mode == .payNow ? "Pay now" : "Reserve").",
+                  amount: amount, orderNumber: orderNumber)
         } catch {
             reject("The URL was not built because the ledger failed: \(error). Try again.")
         }
@@ -304,7 +319,7 @@ extension CheckoutSession {
         switch result {
         case .failure(let refusal):
             log(.failure, "Return URI rejected for order \(orderNumber): \(refusal.kind.rawValue).")
-            return reject(refusal.message)
+            return reject(refusal.message, auditAs: .verifyReturn)
         case .success(let value):
             authorization = value
         }
@@ -316,7 +331,8 @@ extension CheckoutSession {
         } catch LedgerError.tokenAlreadyUsed(let owner) {
             let ownerName = owner == orderNumber ? "this order" : "order \(owner)"
             log(.failure, "Return URI rejected for order \(orderNumber): token \(Redaction.secret(authorization.tokenID)) already recorded for \(ownerName).")
-            return reject("This return URI's token was already used by \(ownerName). A single-use authorization pays once, so build a new URL.")
+            return reject("This return URI's token was already used by \(ownerName). A single-use authorization pays once, so build a new URL.",
+                          auditAs: .verifyReturn)
         } catch {
             return reject("The authorization was not saved because the ledger failed: \(error). Paste the return URI again.")
         }
@@ -330,5 +346,6 @@ extension CheckoutSession {
             state.noticeIsProblem = false
         }
         log(.info, "Return URI verified for order \(orderNumber): status \(authorization.status.rawValue), token \(Redaction.secret(authorization.tokenID)).")
+        audit(.verifyReturn, outcome: "Accepted: status \(authorization.status.rawValue).", amount: current.total, orderNumber: orderNumber)
     }
 }

@@ -12,18 +12,33 @@ struct MoneyCall: Sendable {
     var callerReference: String?
     /// The sender token of Pay and Reserve.
     var tokenID: String?
-    /// The reserve that Settle captures.
-    var reserveTransactionID: String?
+    /// The transaction Settle captures or Cancel cancels.
+    var targetTransactionID: String?
     /// The Settle amount sent on the wire, or nil to capture the full reserve.
     var settleAmount: Money?
+    /// The phase of the order before a Cancel, which it returns to when the Cancel fails.
+    var cancelledFrom: CheckoutPhase?
 
     var action: String {
         switch kind {
         case .pay: return "Pay"
         case .reserve: return "Reserve"
         case .settle: return "Settle"
+        case .cancel: return "Cancel"
         }
     }
+
+    var auditAction: AuditAction {
+        switch kind {
+        case .pay: return .pay
+        case .reserve: return .reserve
+        case .settle: return .settle
+        case .cancel: return .cancel
+        }
+    }
+
+    /// True for calls without a CallerReference, whose re-sending needs a status check first.
+    var hasNoReference: Bool { kind == .settle || kind == .cancel }
 
     /// The phase while the call runs.
     var callingPhase: CheckoutPhase {
@@ -31,18 +46,27 @@ struct MoneyCall: Sendable {
         case .pay: return .paying
         case .reserve: return .reserving
         case .settle: return .settling
+        case .cancel: return .cancelling
         }
     }
 
     /// The phase to return to when the call created no transaction.
-    var phaseBefore: CheckoutPhase { kind == .settle ? .reserved : .authorized }
+    var phaseBefore: CheckoutPhase {
+        switch kind {
+        case .pay, .reserve: return .authorized
+        case .settle: return .reserved
+        case .cancel: return cancelledFrom ?? .reserved
+        }
+    }
 
     /// The journal's summary of the request, with the token redacted.
     var parameters: String {
         var parts: [String] = []
         if let tokenID { parts.append("SenderTokenId=\(Redaction.secret(tokenID))") }
-        if let reserveTransactionID { parts.append("ReserveTransactionId=\(reserveTransactionID)") }
-        if kind != .settle || settleAmount != nil { parts.append("TransactionAmount=\(amount)") }
+        if let targetTransactionID {
+            parts.append(kind == .cancel ? "TransactionId=\(targetTransactionID)" : "ReserveTransactionId=\(targetTransactionID)")
+        }
+        if kind == .pay || kind == .reserve || settleAmount != nil { parts.append("TransactionAmount=\(amount)") }
         if let callerReference { parts.append("CallerReference=\(callerReference)") }
         return parts.joined(separator: " ")
     }
@@ -107,12 +131,20 @@ extension CheckoutSession {
             settleAmount = amount == reserved ? nil : amount
         }
         let call = MoneyCall(kind: .settle, orderNumber: orderNumber, amount: amount, callerReference: nil, tokenID: nil,
-                             reserveTransactionID: reserve.transactionID, settleAmount: settleAmount)
+                             targetTransactionID: reserve.transactionID, settleAmount: settleAmount)
         await run(call, checkStatusFirst: earlierSettle)
     }
 
     func refreshStatus() {
         let current = state
+        if current.phase == .succeeded, let orderNumber = context.orderNumber,
+           let pending = current.refunds.first(where: { $0.status == .pending && $0.transactionID != nil }),
+           let transactionID = pending.transactionID {
+            if isPolling { return inform("The status of refund transaction \(transactionID) is already being checked.") }
+            let refundID = (try? ledger.refunds(orderID: orderNumber))?.first { $0.sequence == Int64(pending.sequence) }?.id
+            guard let refundID else { return reject("Refund \(pending.sequence) is missing from the ledger.") }
+            return startRefundPolling(orderNumber: orderNumber, refundID: refundID, transactionID: transactionID)
+        }
         guard current.phase == .pending, let transaction = current.transaction, let orderNumber = context.orderNumber,
               let kind = context.transactionKind else {
             return reject("Only a pending transaction can be checked again, and order \(current.orderID) is \(current.phase.rawValue).")
@@ -127,19 +159,20 @@ extension CheckoutSession {
     ///
     /// Network errors, HTTP 500/503 and the service's transient codes are retried with the
     /// same parameters and CallerReference, waiting `retryBaseDelay` times 4^(attempt-2), capped
-    /// at `maxRetryDelay`. Settle has no CallerReference, so before re-sending one, and before
-    /// the first try when `checkStatusFirst`, the reserve's status shows whether an earlier
-    /// Settle already arrived.
+    /// at `maxRetryDelay`. Settle and Cancel have no CallerReference, so before re-sending one,
+    /// and before the first try when `checkStatusFirst`, the target's status shows whether an
+    /// earlier call already arrived.
     func run(_ call: MoneyCall, checkStatusFirst: Bool) async {
         let journalID: Int64
         do {
             journalID = try ledger.beginCall(
                 orderID: call.orderNumber, action: call.action, callerReference: call.callerReference,
-                transactionID: call.reserveTransactionID, amountMinor: call.amount.minorUnits, currency: call.amount.currency,
+                transactionID: call.targetTransactionID, amountMinor: call.amount.minorUnits, currency: call.amount.currency,
                 parameters: call.parameters, phase: call.callingPhase.rawValue)
         } catch {
-            return reject("\(call.action) was not sent because the ledger could not record it: \(error).")
+            return reject("\(call.action) was not sent because the ledger could not record it: \(error).", auditAs: call.auditAction)
         }
+        audit(call.auditAction, outcome: "Sending \(call.action): \(call.parameters)", amount: call.amount, orderNumber: call.orderNumber)
         update { state, _ in
             state.phase = call.callingPhase
             state.busyStep = (call.action, Date())
@@ -156,10 +189,10 @@ extension CheckoutSession {
                     state.transaction?.attempt = attempt
                 }
             }
-            if call.kind == .settle, attempt > 1 || checkStatusFirst, let reserveID = call.reserveTransactionID {
-                switch await capture({ () async throws(FPSError) in try await client.getTransactionStatus(transactionID: reserveID) }) {
-                case .success(let status) where status.status != .reserved:
-                    log(.info, "Reserve \(reserveID) is \(status.status.rawValue), so the earlier Settle arrived; not sending it again.")
+            if call.hasNoReference, attempt > 1 || checkStatusFirst, let targetID = call.targetTransactionID {
+                switch await capture({ () async throws(FPSError) in try await client.getTransactionStatus(transactionID: targetID) }) {
+                case .success(let status) where Self.statusShowsEarlierCall(status.status, kind: call.kind):
+                    log(.info, "Transaction \(targetID) is \(status.status.rawValue), so the earlier \(call.action) arrived or is no longer possible; not sending it again.")
                     return answered(call, status, journalID: journalID, attempt: attempt)
                 case .success:
                     break
@@ -193,15 +226,33 @@ extension CheckoutSession {
             return try await client.reserve(senderTokenID: call.tokenID ?? "", amount: call.amount,
                                             callerReference: call.callerReference ?? "")
         case .settle:
-            return try await client.settle(reserveTransactionID: call.reserveTransactionID ?? "", amount: call.settleAmount)
+            return try await client.settle(reserveTransactionID: call.targetTransactionID ?? "", amount: call.settleAmount)
+        case .cancel:
+            return try await client.cancel(transactionID: call.targetTransactionID ?? "",
+                                           description: "Cancelled at the desk for order \(call.orderNumber)")
         }
     }
 
-    /// Logs a retry and sleeps before it. Returns false when `error` is final or no attempt is left.
+    /// Returns true when the target's `status` shows that an earlier Settle or Cancel arrived,
+    /// or that the target can no longer take one, so the call must not be sent again.
+    static func statusShowsEarlierCall(_ status: TransactionStatus, kind: LedgerTransactionKind) -> Bool {
+        switch kind {
+        case .settle: return status != .reserved
+        case .cancel: return status != .reserved && status != .pending
+        case .pay, .reserve: return false
+        }
+    }
+
     private func waitBeforeRetry(_ call: MoneyCall, error: FPSError, attempt: Int) async -> Bool {
+        await waitBeforeRetry(action: call.action, error: error, attempt: attempt)
+    }
+
+    /// Logs a retry of `action` and sleeps before it. Returns false when `error` is final or
+    /// no attempt is left.
+    func waitBeforeRetry(action: String, error: FPSError, attempt: Int) async -> Bool {
         guard error.isRetryable, attempt < configuration.maxAttempts else { return false }
         let delay = retryDelay(afterAttempt: attempt)
-        log(.retry, "\(call.action) attempt \(attempt) failed (\(Notices.redactLongTokens(error.description))). Retrying in \(Notices.seconds(delay)) with the same parameters.")
+        log(.retry, "\(action) attempt \(attempt) failed (\(Notices.redactLongTokens(error.description))). Retrying in \(Notices.seconds(delay)) with the same parameters.")
         try? await Task.sleep(for: delay)
         return true
     }
@@ -221,6 +272,10 @@ extension CheckoutSession {
     /// status that does not end this kind of action, mean polling goes on.
     static func phase(after status: TransactionStatus, kind: LedgerTransactionKind) -> CheckoutPhase {
         switch (kind, status) {
+        case (.cancel, .cancelled): return .cancelled
+        // The Cancel did not take: the reserve is still held.
+        case (.cancel, .reserved): return .reserved
+        case (.cancel, .success): return .succeeded
         case (_, .pending): return .pending
         case (.pay, .success), (.settle, .success): return .succeeded
         // Reserve returns Reserved, and Success is accepted too, as the hold being in place.
@@ -242,6 +297,9 @@ extension CheckoutSession {
                                          callerReference: call.callerReference, amountMinor: call.amount.minorUnits,
                                          currency: call.amount.currency, status: result.status.rawValue,
                                          statusCode: result.statusCode, phase: phase.rawValue)
+            if call.kind == .cancel {
+                try recordOnCancelledTransaction(result, orderNumber: call.orderNumber)
+            }
             try ledger.finishCall(journalID, outcome: .answered, result: Self.describe(result), transactionID: result.transactionID)
         } catch {
             ledgerProblem = " The ledger could not record it (\(error)), so write down transaction \(result.transactionID)."
@@ -254,9 +312,13 @@ extension CheckoutSession {
             state.busyStep = nil
             state.notice = notice
             state.noticeIsProblem = phase == .failed || ledgerProblem != nil
+            state.transactionAction = Self.action(for: call.kind)
             context.transactionKind = call.kind
         }
+        if phase == .succeeded { reloadRefunds(orderNumber: call.orderNumber) }
         log(phase == .failed ? .failure : .info, "\(call.action) for order \(call.orderNumber) returned transaction \(result.transactionID): \(Self.describe(result)).")
+        audit(call.auditAction, outcome: "Answered: transaction \(result.transactionID) is \(Self.describe(result)); order \(phase.rawValue).",
+              amount: call.amount, orderNumber: call.orderNumber)
         if phase == .pending {
             startPolling(orderNumber: call.orderNumber, transactionID: result.transactionID, kind: call.kind)
         }
@@ -278,6 +340,13 @@ extension CheckoutSession {
             state.noticeIsProblem = true
         }
         log(.failure, "\(call.action) for order \(call.orderNumber) failed after \(attempts) attempt(s): \(Notices.redactLongTokens(error.description))")
+        audit(call.auditAction, outcome: "Failed after \(attempts) attempt(s): \(error.description)", amount: call.amount,
+              orderNumber: call.orderNumber)
+        // A refused Cancel of a pending transaction leaves it pending, so watching it goes on.
+        if call.kind == .cancel, call.phaseBefore == .pending, let targetID = call.targetTransactionID,
+           let kind = context.transactionKind, kind != .cancel {
+            startPolling(orderNumber: call.orderNumber, transactionID: targetID, kind: kind)
+        }
     }
 
     private func outcomeNotice(_ call: MoneyCall, _ result: TransactionResult, phase: CheckoutPhase) -> String {
@@ -285,6 +354,12 @@ extension CheckoutSession {
         switch phase {
         case .succeeded:
             return call.kind == .settle ? "Settled \(call.amount) (transaction \(id))." : "Paid \(call.amount) (transaction \(id))."
+        case .cancelled:
+            return "Cancelled transaction \(id). No money moved, and the order is closed."
+        case .succeeded where call.kind == .cancel:
+            return "Transaction \(id) completed before the Cancel, so it cannot be cancelled. Refund it instead."
+        case .reserved where call.kind == .cancel:
+            return "Transaction \(id) is still reserved: the Cancel did not take. Try Cancel again or Settle."
         case .reserved:
             return "Reserved \(call.amount) on the customer's card (transaction \(id)). Settle it after fulfilment, within 7 days."
         case .pending:
@@ -298,7 +373,12 @@ extension CheckoutSession {
         var reason = result.status.rawValue
         if let code = result.statusCode { reason += ", \(code)" }
         if let message = result.statusMessage, !message.isEmpty { reason += ": \(Notices.redactLongTokens(String(message.prefix(160))))" }
-        let next = action == "Settle" ? "The reserve was not captured." : "No money moved. Build a new URL to authorize again, perhaps with another payment method."
+        let next: String
+        switch action {
+        case "Settle": next = "The reserve was not captured."
+        case "Cancel": next = "The transaction failed on its own, so no money moved."
+        default: next = "No money moved. Build a new URL to authorize again, perhaps with another payment method."
+        }
         return "\(action) failed: transaction \(result.transactionID) is \(reason). \(next)"
     }
 
@@ -361,6 +441,7 @@ extension CheckoutSession {
         do {
             try ledger.updateTransactionStatus(transactionID: result.transactionID, kind: kind, status: result.status.rawValue,
                                                statusCode: result.statusCode, phase: isFinal ? phase.rawValue : nil)
+            if kind == .cancel { try recordOnCancelledTransaction(result, orderNumber: orderNumber) }
         } catch {
             ledgerProblem = " The ledger could not record the status: \(error)."
         }
@@ -382,6 +463,7 @@ extension CheckoutSession {
                 state.noticeIsProblem = true
             }
         }
+        if phase == .succeeded { reloadRefunds(orderNumber: orderNumber) }
         if isFinal, ledgerProblem.isEmpty {
             let call = MoneyCall(kind: kind, orderNumber: orderNumber, amount: amount ?? Money(minorUnits: 0),
                                  callerReference: nil, tokenID: nil)
@@ -393,6 +475,17 @@ extension CheckoutSession {
             }
         }
         return isFinal
+    }
+
+    /// Copies a Cancel's outcome onto the Pay or Reserve row it targeted, so the order's
+    /// charge, which counts only successful Pay and Settle rows, matches what happened.
+    private func recordOnCancelledTransaction(_ result: TransactionResult, orderNumber: Int64) throws {
+        let target = try ledger.transactions(orderID: orderNumber).last {
+            $0.transactionID == result.transactionID && ($0.kind == .pay || $0.kind == .reserve)
+        }
+        guard let target else { return }
+        try ledger.updateTransactionStatus(transactionID: target.transactionID, kind: target.kind,
+                                           status: result.status.rawValue, statusCode: result.statusCode)
     }
 
     private func settledOrChargedAmount(orderNumber: Int64, transactionID: String, kind: LedgerTransactionKind) -> Money? {
@@ -419,7 +512,7 @@ extension CheckoutSession {
             return reject("The ledger could not load order \(orderNumber) to resume it: \(error).")
         }
         let phase = CheckoutPhase(rawValue: detail.order.phase) ?? .assembling
-        let callingPhases: Set<CheckoutPhase> = [.paying, .reserving, .settling]
+        let callingPhases: Set<CheckoutPhase> = [.paying, .reserving, .settling, .cancelling, .refunding]
 
         guard callingPhases.contains(phase), let entry = unfinished.last else {
             // The outcome reached the order before the journal entry was closed.
@@ -427,12 +520,13 @@ extension CheckoutSession {
                 try? ledger.finishCall(entry.id, outcome: .interrupted, result: "Closed on restart: the order had already reached phase \(phase.rawValue).")
             }
             if callingPhases.contains(phase) {
-                try? ledger.setPhase(orderID: orderNumber, phase: (phase == .settling ? CheckoutPhase.reserved : .authorized).rawValue)
+                try? ledger.setPhase(orderID: orderNumber, phase: Self.phaseBeforeCall(in: phase, detail: detail).rawValue)
                 try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
             }
             if phase == .pending, let transaction = detail.latestTransaction, !isPolling {
                 startPolling(orderNumber: orderNumber, transactionID: transaction.transactionID, kind: transaction.kind)
             }
+            resumeRefundPolling(detail: detail)
             return
         }
 
@@ -440,14 +534,29 @@ extension CheckoutSession {
             try? ledger.finishCall(stale.id, outcome: .interrupted,
                                    result: "Interrupted: the session stopped before the outcome arrived. Re-sent on restart.")
         }
+        if entry.action == "Refund" {
+            return await resendInterruptedRefund(entry, detail: detail)
+        }
         guard let call = interruptedCall(entry, detail: detail) else {
-            try? ledger.setPhase(orderID: orderNumber, phase: (phase == .settling ? CheckoutPhase.reserved : .authorized).rawValue)
+            try? ledger.setPhase(orderID: orderNumber, phase: Self.phaseBeforeCall(in: phase, detail: detail).rawValue)
             try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
             return reject("The \(entry.action) that was running when the console stopped cannot be re-sent: its details are missing from the ledger. Check the order's transactions.")
         }
         log(.info, "Resuming the \(entry.action) for order \(orderNumber) that was running when the console stopped.")
         inform("Finishing the \(entry.action) that was running when the console stopped.")
         await run(call, checkStatusFirst: true)
+    }
+
+    /// Returns the phase an order returns to when the call of `phase` created no transaction.
+    static func phaseBeforeCall(in phase: CheckoutPhase, detail: LedgerOrderDetail) -> CheckoutPhase {
+        switch phase {
+        case .settling: return .reserved
+        case .refunding: return .succeeded
+        case .cancelling:
+            let target = detail.latestTransaction.flatMap { TransactionStatus(wire: $0.status) }
+            return target == .pending ? .pending : .reserved
+        default: return .authorized
+        }
     }
 
     /// Rebuilds the call of a journal entry, with its original CallerReference and amount.
@@ -464,7 +573,12 @@ extension CheckoutSession {
             let reserve = try? ledger.transactions(orderID: detail.order.id).last { $0.kind == .reserve && $0.transactionID == reserveID }
             let isFull = reserve.map { $0.amountMinor == amount.minorUnits } ?? false
             return MoneyCall(kind: .settle, orderNumber: detail.order.id, amount: amount, callerReference: nil, tokenID: nil,
-                             reserveTransactionID: reserveID, settleAmount: isFull ? nil : amount)
+                             targetTransactionID: reserveID, settleAmount: isFull ? nil : amount)
+        case "Cancel":
+            guard let targetID = entry.transactionID else { return nil }
+            return MoneyCall(kind: .cancel, orderNumber: detail.order.id, amount: amount, callerReference: nil, tokenID: nil,
+                             targetTransactionID: targetID,
+                             cancelledFrom: Self.phaseBeforeCall(in: .cancelling, detail: detail))
         default:
             return nil
         }

@@ -59,7 +59,7 @@ public final class CheckoutSession: Sendable {
         self.ledger = ledger
         self.authorize = authorize
         let empty = CheckoutState(orderID: "", phase: .assembling, mode: .payNow, lines: [], callerReference: "",
-                                  isSandbox: configuration.endpoints.isSandbox)
+                                  isSandbox: configuration.endpoints.isSandbox, clerk: configuration.clerk)
         inner = Mutex(Inner(state: empty))
         resumeOrStart()
     }
@@ -112,6 +112,9 @@ public final class CheckoutSession: Sendable {
     }
 
     private func handle(_ intent: CheckoutIntent) async {
+        if state.isLocked, !Self.isAllowedWhileLocked(intent) {
+            return reject("The console is locked, so nothing was changed or sent. Unlock it to continue.")
+        }
         switch intent {
         case .addLine(let description, let quantity, let unitPrice):
             addLine(description: description, quantityText: quantity, unitPriceText: unitPrice)
@@ -135,6 +138,14 @@ public final class CheckoutSession: Sendable {
             await open(orderIDText: orderID)
         case .refreshStatus:
             refreshStatus()
+        case .refund(let amount):
+            await refund(amountText: amount)
+        case .cancel:
+            await cancel()
+        case .lock:
+            lock()
+        case .unlock(let clerk):
+            unlock(clerk: clerk)
         }
     }
 
@@ -153,12 +164,14 @@ public final class CheckoutSession: Sendable {
 
     var isPolling: Bool { inner.withLock { $0.pollTask != nil } }
 
-    /// Shows a problem notice and changes nothing else.
-    func reject(_ message: String) {
+    /// Shows a problem notice, changes nothing else, and records it in the audit trail as
+    /// `auditAction` (a refusal unless the caller names the action that failed).
+    func reject(_ message: String, auditAs auditAction: AuditAction = .refusal) {
         update { state, _ in
             state.notice = message
             state.noticeIsProblem = true
         }
+        audit(auditAction, outcome: message)
     }
 
     /// Shows a notice that reports progress or success.
@@ -186,6 +199,19 @@ public final class CheckoutSession: Sendable {
                 }
             }
         }
+    }
+
+    /// Stops the polling task, if any, and waits until it has ended.
+    func stopPolling() async {
+        let task = inner.withLock { inner -> Task<Void, Never>? in
+            let task = inner.pollTask
+            task?.cancel()
+            inner.pollGeneration += 1
+            inner.pollTask = nil
+            return task
+        }
+        await task?.value
+        update { state, _ in state.busyStep = nil }
     }
 
     /// Queues background work, such as finishing a call interrupted by a restart.

@@ -38,8 +38,15 @@ public enum CheckoutPhase: String, Sendable, CaseIterable {
     /// The card hold is in place; Settle is available.
     case reserved
     case settling
+    /// Charged in full or in part; refunds, if any, are listed in `CheckoutState.refunds`.
     case succeeded
     case failed
+    /// A Refund call is running. The order returns to `succeeded` when it ends.
+    case refunding
+    /// A Cancel call is running on a Reserved or Pending transaction.
+    case cancelling
+    /// The reserve or pending payment was cancelled; no money moved.
+    case cancelled
 }
 
 /// The actions a clerk can take; the console lists them with `CheckoutState.availability`.
@@ -48,7 +55,47 @@ public enum CheckoutAction: String, Sendable, CaseIterable {
     case pay
     case reserve
     case settle
+    case refund
+    case cancel
     case newOrder
+}
+
+/// Where one refund of the order stands.
+public enum RefundStatus: String, Sendable, CaseIterable {
+    /// Journaled and maybe sent, with no answer yet. Refund re-sends it with the same
+    /// CallerReference, so the customer cannot be refunded twice.
+    case requested
+    /// The endpoint rejected the request; no refund transaction exists.
+    case rejected
+    case pending
+    case succeeded
+    case failed
+}
+
+/// One refund of the order, numbered from 1.
+public struct RefundView: Sendable, Equatable {
+    public var sequence: Int
+    public var callerReference: String
+    public var amount: Money
+    /// The refund's own transaction id, once the endpoint returned one.
+    public var transactionID: String?
+    public var status: RefundStatus
+    public var statusCode: String?
+    public var lastUpdate: Date
+
+    public init(sequence: Int, callerReference: String, amount: Money, transactionID: String?, status: RefundStatus,
+                statusCode: String? = nil, lastUpdate: Date) {
+        self.sequence = sequence
+        self.callerReference = callerReference
+        self.amount = amount
+        self.transactionID = transactionID
+        self.status = status
+        self.statusCode = statusCode
+        self.lastUpdate = lastUpdate
+    }
+
+    /// True when the refund may still move money, so its amount is no longer refundable.
+    public var countsAgainstCharge: Bool { status != .rejected && status != .failed }
 }
 
 /// The live view of the transaction behind the order.
@@ -91,11 +138,23 @@ public struct CheckoutState: Sendable {
     public var events: [FPSEvent]
     /// True when the endpoint is a sandbox, for the SANDBOX or LIVE badge.
     public var isSandbox: Bool
+    /// The action behind `transaction`: `.pay`, `.reserve`, `.settle` or `.cancel`.
+    public var transactionAction: CheckoutAction?
+    /// The amount actually captured (Pay or Settle succeeded), or nil before that.
+    public var charged: Money?
+    /// The order's refunds, oldest first.
+    public var refunds: [RefundView]
+    /// True while the console is locked. The order stays as it is, and intents that change it
+    /// or move money are rejected until `.unlock`.
+    public var isLocked: Bool
+    /// The clerk recorded in the audit trail, as configured or as given at the last unlock.
+    public var clerk: String
 
     public init(orderID: String, phase: CheckoutPhase, mode: ChargeMode, lines: [OrderLine], callerReference: String,
                 cbuiURL: String? = nil, tokenID: String? = nil, transaction: TransactionView? = nil,
                 notice: String? = nil, noticeIsProblem: Bool = false, busyStep: (name: String, since: Date)? = nil,
-                events: [FPSEvent] = [], isSandbox: Bool) {
+                events: [FPSEvent] = [], isSandbox: Bool, transactionAction: CheckoutAction? = nil,
+                charged: Money? = nil, refunds: [RefundView] = [], isLocked: Bool = false, clerk: String = "clerk") {
         self.orderID = orderID
         self.phase = phase
         self.mode = mode
@@ -109,7 +168,30 @@ public struct CheckoutState: Sendable {
         self.busyStep = busyStep
         self.events = events
         self.isSandbox = isSandbox
+        self.transactionAction = transactionAction
+        self.charged = charged
+        self.refunds = refunds
+        self.isLocked = isLocked
+        self.clerk = clerk
     }
+
+    /// The sum of the succeeded refunds, or nil when none succeeded.
+    public var refunded: Money? {
+        let done = refunds.filter { $0.status == .succeeded }
+        guard let first = done.first else { return nil }
+        return Money(minorUnits: done.reduce(0) { $0 + $1.amount.minorUnits }, currency: first.amount.currency)
+    }
+
+    /// What a new refund may still return: the charge minus every refund that is not rejected
+    /// or failed. Nil before anything was charged.
+    public var refundable: Money? {
+        guard let charged else { return nil }
+        let committed = refunds.filter(\.countsAgainstCharge).reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+        return Money(minorUnits: max(0, charged.minorUnits - committed), currency: charged.currency)
+    }
+
+    /// The refund whose outcome is unknown, which the next Refund re-sends.
+    public var unresolvedRefund: RefundView? { refunds.last { $0.status == .requested } }
 
     /// The order total, or nil when there are no lines.
     public var total: Money? {
@@ -122,6 +204,9 @@ public struct CheckoutState: Sendable {
 
     /// Whether `action` is allowed now; when it is not, the reason a clerk reads on screen.
     public func availability(of action: CheckoutAction) -> (allowed: Bool, reason: String) {
+        if isLocked {
+            return (false, "The console is locked. Unlock it to continue.")
+        }
         switch action {
         case .buildURL:
             switch phase {
@@ -145,9 +230,13 @@ public struct CheckoutState: Sendable {
         case .settle:
             if phase != .reserved { return (false, "Settle needs a reserved transaction.") }
             return (true, "Capture the reserved amount.")
+        case .refund:
+            return refundAvailability()
+        case .cancel:
+            return cancelAvailability()
         case .newOrder:
             switch phase {
-            case .paying, .reserving, .settling:
+            case .paying, .reserving, .settling, .refunding, .cancelling:
                 return (false, "Wait for the running transaction to reach a final status.")
             case .pending where busyStep != nil:
                 return (false, "Wait for the running transaction to reach a final status.")
@@ -156,6 +245,39 @@ public struct CheckoutState: Sendable {
             default:
                 return (true, "Start a new order; this one stays in the ledger.")
             }
+        }
+    }
+}
+
+extension CheckoutState {
+    fileprivate func refundAvailability() -> (allowed: Bool, reason: String) {
+        if phase == .refunding { return (false, "Wait for the running refund to finish.") }
+        guard phase == .succeeded, let charged, let refundable else {
+            return (false, "Refund needs a succeeded payment or settlement.")
+        }
+        if let unresolved = unresolvedRefund {
+            return (true, "Send refund \(unresolved.sequence) of \(unresolved.amount) again; its outcome is unknown, and it reuses its reference.")
+        }
+        if refundable.minorUnits == 0 {
+            return (false, "The \(charged) charged is already refunded in full or in refunds still in progress.")
+        }
+        return (true, "Refund up to \(refundable) of the \(charged) charged.")
+    }
+
+    fileprivate func cancelAvailability() -> (allowed: Bool, reason: String) {
+        switch phase {
+        case .reserved:
+            return (true, "Cancel the hold on the customer's card; no money moves.")
+        case .pending where transactionAction == .pay || transactionAction == .reserve:
+            return (true, "Cancel the pending transaction before it completes.")
+        case .pending:
+            return (false, "A pending Settle cannot be cancelled; wait for its final status.")
+        case .cancelling:
+            return (false, "The Cancel is already running.")
+        case .succeeded:
+            return (false, "The payment completed, so it cannot be cancelled; refund it instead.")
+        default:
+            return (false, "Cancel needs a Reserved or Pending transaction.")
         }
     }
 }
@@ -177,4 +299,13 @@ public enum CheckoutIntent: Sendable {
     case open(orderID: String)
     /// Polls a Pending transaction again after the session stopped polling it.
     case refreshStatus
+    /// Refunds part of the charge, such as "5.00", or with nil everything not yet refunded.
+    /// While a refund's outcome is unknown, Refund re-sends that refund instead.
+    case refund(amount: String?)
+    /// Cancels the order's Reserved or Pending transaction.
+    case cancel
+    /// Locks the console: the order stays intact, and changes and money-moving intents are
+    /// rejected until `.unlock`. The caller checks the clerk's PIN before sending `.unlock`.
+    case lock
+    case unlock(clerk: String)
 }

@@ -25,6 +25,12 @@ enum Notices {
             return "the payment service already has a different request with this order's reference. Check the order's transactions before trying again."
         case "SettleAmountGreaterThanReserveAmount":
             return "the amount is more than was reserved. Type a smaller amount, or leave it empty to settle the full reserve."
+        case "RefundAmountExceeded":
+            return "the refund is more than the payment service still allows for this transaction. Check the order's refunds, then refund a smaller amount."
+        case "TransactionFullyRefundedAlready":
+            return "the transaction was already refunded in full. Check the order's refunds."
+        case "TransactionTypeNotRefundable":
+            return "this kind of transaction cannot be refunded."
         case "InvalidTransactionState":
             return "the transaction is not in a state that allows this action. Refresh its status."
         case "InvalidTransactionId":

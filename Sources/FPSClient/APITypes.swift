@@ -156,6 +156,12 @@ public protocol FPSActions: Sendable {
     /// Settles a reserve; `amount` nil settles the full reserved amount.
     func settle(reserveTransactionID: String, amount: Money?) async throws(FPSError) -> TransactionResult
     func getTransactionStatus(transactionID: String) async throws(FPSError) -> TransactionResult
+    /// Cancels a Reserved or Pending transaction. Cancel has no CallerReference, so a caller
+    /// checks GetTransactionStatus before re-sending one whose response was lost.
+    func cancel(transactionID: String, description: String?) async throws(FPSError) -> TransactionResult
+    /// Refunds a successful transaction; `amount` nil refunds everything not yet refunded.
+    /// Each refund needs its own `callerReference`, reused only to re-send that same refund.
+    func refund(transactionID: String, callerReference: String, amount: Money?, callerDescription: String?) async throws(FPSError) -> TransactionResult
 }
 
 /// One line for an event log: a request sent or a response received, secrets redacted.

@@ -126,7 +126,8 @@ public final class Ledger: Sendable {
             let transaction = try database.query(
                 "SELECT * FROM transactions WHERE order_id = ? ORDER BY id DESC LIMIT 1", [.integer(orderID)]
             ).first.map(Self.transaction(from:))
-            return LedgerOrderDetail(order: order, lines: lines, cbuiURL: url, token: token, latestTransaction: transaction)
+            return LedgerOrderDetail(order: order, lines: lines, cbuiURL: url, token: token, latestTransaction: transaction,
+                                     refunds: try refunds(orderID: orderID), chargedMinor: try chargedMinor(orderID: orderID))
         }
     }
 

@@ -10,6 +10,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case totalOverflow(orderID: Int64)
     /// The file was written by a newer build whose schema this build does not know.
     case newerSchema(found: Int64, supported: Int64)
+    /// The order has no successful Pay or Settle, so there is nothing to refund.
+    case nothingCharged(orderID: Int64)
+    /// A refund would take the order's refunds above the amount charged. Amounts are minor
+    /// units; `alreadyRefundedMinor` counts every refund not known to have failed.
+    case refundExceedsCharge(orderID: Int64, requestedMinor: Int64, chargedMinor: Int64, alreadyRefundedMinor: Int64)
+    case refundNotFound(Int64)
 
     public var description: String {
         switch self {
@@ -23,6 +29,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The total of order \(orderID) is too large to store; remove or correct a line."
         case .newerSchema(let found, let supported):
             return "The ledger file has schema version \(found), but this build supports up to \(supported); use a newer fps-checkout."
+        case .nothingCharged(let orderID):
+            return "Order \(orderID) has no successful payment or settlement, so nothing can be refunded."
+        case .refundExceedsCharge(let orderID, let requested, let charged, let refunded):
+            return "A refund of \(requested) minor units on order \(orderID) is more than the \(charged - refunded) left of \(charged) charged (\(refunded) already refunded or in progress)."
+        case .refundNotFound(let id):
+            return "Refund \(id) is not in the ledger."
         }
     }
 }
@@ -76,6 +88,8 @@ public enum LedgerTransactionKind: String, Sendable, CaseIterable {
     case reserve
     /// A Settle carries the reserve's transaction id, so it gets its own row under the same id.
     case settle
+    /// A Cancel also carries the id of the transaction it cancels, in a row of its own.
+    case cancel
 }
 
 /// One FPS transaction as last seen.
@@ -111,6 +125,65 @@ public struct LedgerOrderDetail: Sendable, Equatable {
     public var cbuiURL: String?
     public var token: LedgerToken?
     public var latestTransaction: LedgerTransaction?
+    /// The order's refunds, oldest first.
+    public var refunds: [LedgerRefund] = []
+    /// The sum of the order's successful Pay and Settle amounts, or nil when nothing was charged.
+    public var chargedMinor: Int64?
+}
+
+/// Where a refund stands. `requested` is a refund journaled and maybe sent whose outcome is
+/// unknown; re-sending it with the same CallerReference cannot refund twice.
+public enum LedgerRefundStatus: String, Sendable, CaseIterable {
+    case requested = "Requested"
+    /// The endpoint answered with an error document, so no refund transaction exists.
+    case rejected = "Rejected"
+    case pending = "Pending"
+    case success = "Success"
+    case failure = "Failure"
+
+    /// True when the refund may still move money, so its amount counts against the charge.
+    public var countsAgainstCharge: Bool { self != .rejected && self != .failure }
+}
+
+/// One refund of an order, numbered from 1 within the order.
+public struct LedgerRefund: Sendable, Equatable {
+    public var id: Int64
+    public var orderID: Int64
+    public var sequence: Int64
+    public var callerReference: String
+    /// The Pay or Reserve transaction the refund returns money from.
+    public var originalTransactionID: String
+    public var amountMinor: Int64
+    public var currency: String
+    /// The refund's own transaction id, once the endpoint returned one.
+    public var transactionID: String?
+    public var status: LedgerRefundStatus
+    public var statusCode: String?
+    public var created: Date
+    public var updated: Date
+}
+
+/// One row of the append-only audit trail.
+public struct LedgerAuditRecord: Sendable, Equatable {
+    public var id: Int64
+    public var at: Date
+    public var desk: String
+    public var clerk: String
+    /// The checkout's action word, such as `pay` or `lock`.
+    public var action: String
+    public var orderID: Int64?
+    public var amountMinor: Int64?
+    public var currency: String?
+    public var outcome: String
+}
+
+/// An order with the few facts the order list shows, read in one query.
+public struct LedgerOrderSummary: Sendable, Equatable {
+    public var order: LedgerOrder
+    public var firstLineDescription: String?
+    /// The order's latest Pay, Reserve, Settle or Cancel row.
+    public var transactionID: String?
+    public var transactionStatus: String?
 }
 
 /// The outcome of a journaled call.

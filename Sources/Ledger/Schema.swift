@@ -83,6 +83,47 @@ enum LedgerSchema {
         );
         CREATE INDEX api_journal_unfinished ON api_journal (order_id, finished);
         """,
+        // Version 2: refunds, the audit trail, and indexes for the order list.
+        """
+        CREATE INDEX orders_by_updated ON orders (updated);
+        CREATE INDEX orders_by_phase_updated ON orders (phase, updated);
+        CREATE INDEX transactions_by_order ON transactions (order_id, id);
+
+        -- A refund row exists from the moment the refund is journaled, before FPS assigns a
+        -- transaction id, so its sequence number and CallerReference survive a lost response.
+        CREATE TABLE refunds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            sequence INTEGER NOT NULL CHECK (sequence > 0),
+            caller_reference TEXT NOT NULL UNIQUE,
+            original_transaction_id TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            currency TEXT NOT NULL,
+            transaction_id TEXT,
+            status TEXT NOT NULL,
+            status_code TEXT,
+            created INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            UNIQUE (order_id, sequence)
+        );
+        CREATE INDEX refunds_by_transaction ON refunds (transaction_id);
+
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            desk TEXT NOT NULL,
+            clerk TEXT NOT NULL,
+            action TEXT NOT NULL,
+            order_id INTEGER,
+            amount_minor INTEGER,
+            currency TEXT,
+            outcome TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_rejects_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: UPDATE is not allowed'); END;
+        CREATE TRIGGER audit_rejects_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: DELETE is not allowed'); END;
+        """,
     ]
 
     /// The schema version a file has after every migration ran.

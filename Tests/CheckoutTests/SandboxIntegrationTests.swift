@@ -37,6 +37,17 @@ final class CountingActions: FPSActions, Sendable {
         note("GetTransactionStatus")
         return try await wrapped.getTransactionStatus(transactionID: transactionID)
     }
+
+    func cancel(transactionID: String, description: String?) async throws(FPSError) -> TransactionResult {
+        note("Cancel")
+        return try await wrapped.cancel(transactionID: transactionID, description: description)
+    }
+
+    func refund(transactionID: String, callerReference: String, amount: Money?, callerDescription: String?) async throws(FPSError) -> TransactionResult {
+        note("Refund")
+        return try await wrapped.refund(transactionID: transactionID, callerReference: callerReference, amount: amount,
+                                        callerDescription: callerDescription)
+    }
 }
 
 /// A real sandbox server on 127.0.0.1 and a session wired to it as the console wires it.

@@ -27,8 +27,8 @@ struct RecordedCall: Sendable, Equatable {
     var amount: Money?
 }
 
-/// An in-memory FPS endpoint with FPS's CallerReference idempotency: a repeated Pay or
-/// Reserve reference returns the first transaction. Tests script errors and status sequences.
+/// An in-memory FPS endpoint with FPS's CallerReference idempotency: a repeated Pay, Reserve
+/// or Refund reference returns the first transaction. Tests script errors and status sequences.
 final class FakeFPS: FPSActions, Sendable {
     private struct Model {
         var calls: [RecordedCall] = []
@@ -36,6 +36,11 @@ final class FakeFPS: FPSActions, Sendable {
         var firstStatus: [String: TransactionStatus] = [:]
         var statusSequences: [String: [TransactionStatus]] = [:]
         var transactionsByReference: [String: String] = [:]
+        var amounts: [String: Money] = [:]
+        /// Refunded minor units per original transaction, counting every refund not failed.
+        var refundedMinor: [String: Int64] = [:]
+        /// When true, a failing Refund or Cancel takes effect before its error is returned.
+        var takesEffectBeforeError: Set<String> = []
         var statuses: [String: TransactionStatus] = [:]
         var nextID = 1
         /// When true, a Settle changes the reserve but its response is replaced by `errors`.
@@ -64,6 +69,74 @@ final class FakeFPS: FPSActions, Sendable {
         model.withLock { $0.settleArrivesBeforeError = true }
     }
 
+    /// Makes a failing `action` (Refund or Cancel) take effect before its error is returned.
+    func takesEffectBeforeErrors(_ action: String) {
+        _ = model.withLock { $0.takesEffectBeforeError.insert(action) }
+    }
+
+    func cancel(transactionID: String, description: String?) async throws(FPSError) -> TransactionResult {
+        let result: Result<TransactionResult, FPSError> = model.withLock { model in
+            model.calls.append(RecordedCall(action: "Cancel", transactionID: transactionID))
+            let queued = model.errors["Cancel"] ?? []
+            func applyCancel() -> Result<TransactionResult, FPSError> {
+                switch model.statuses[transactionID] {
+                case nil:
+                    return .failure(.service(code: "InvalidTransactionId", message: "unknown", requestID: nil, httpStatus: 400))
+                case .reserved, .pending, .cancelled:
+                    model.statuses[transactionID] = .cancelled
+                    model.statusSequences[transactionID] = nil
+                    return .success(TransactionResult(transactionID: transactionID, status: .cancelled, statusCode: "Canceled"))
+                default:
+                    return .failure(.service(code: "InvalidTransactionState", message: "completed", requestID: nil, httpStatus: 400))
+                }
+            }
+            if !queued.isEmpty {
+                if model.takesEffectBeforeError.contains("Cancel") { _ = applyCancel() }
+                model.errors["Cancel"] = Array(queued.dropFirst())
+                return .failure(queued[0])
+            }
+            return applyCancel()
+        }
+        return try result.get()
+    }
+
+    func refund(transactionID: String, callerReference: String, amount: Money?, callerDescription: String?) async throws(FPSError) -> TransactionResult {
+        let result: Result<TransactionResult, FPSError> = model.withLock { model in
+            model.calls.append(RecordedCall(action: "Refund", callerReference: callerReference, transactionID: transactionID,
+                                            amount: amount))
+            func applyRefund() -> Result<TransactionResult, FPSError> {
+                if let existing = model.transactionsByReference[callerReference] {
+                    return .success(TransactionResult(transactionID: existing, status: model.statuses[existing] ?? .success))
+                }
+                guard let charged = model.amounts[transactionID], model.statuses[transactionID] == .success else {
+                    return .failure(.service(code: "InvalidTransactionState", message: "not refundable", requestID: nil, httpStatus: 400))
+                }
+                let left = charged.minorUnits - (model.refundedMinor[transactionID] ?? 0)
+                let value = amount?.minorUnits ?? left
+                guard value <= left else {
+                    return .failure(.service(code: "RefundAmountExceeded", message: "too much", requestID: nil, httpStatus: 400))
+                }
+                let id = "RF\(model.nextID)"
+                model.nextID += 1
+                let status = model.firstStatus["Refund"] ?? .success
+                model.transactionsByReference[callerReference] = id
+                model.statuses[id] = status
+                model.amounts[id] = Money(minorUnits: value, currency: charged.currency)
+                model.statusSequences[id] = model.statusSequences["Refund"]
+                model.refundedMinor[transactionID, default: 0] += value
+                return .success(TransactionResult(transactionID: id, status: status, callerReference: callerReference))
+            }
+            if var queued = model.errors["Refund"], !queued.isEmpty {
+                if model.takesEffectBeforeError.contains("Refund") { _ = applyRefund() }
+                let error = queued.removeFirst()
+                model.errors["Refund"] = queued
+                return .failure(error)
+            }
+            return applyRefund()
+        }
+        return try result.get()
+    }
+
     var calls: [RecordedCall] { model.withLock { $0.calls } }
 
     func calls(_ action: String) -> [RecordedCall] { calls.filter { $0.action == action } }
@@ -90,6 +163,7 @@ final class FakeFPS: FPSActions, Sendable {
             }
             let status = model.firstStatus["Settle"] ?? .success
             model.statuses[reserveTransactionID] = status
+            if let amount { model.amounts[reserveTransactionID] = amount }
             model.statusSequences[reserveTransactionID] = model.statusSequences["Settle"]
             return .success(TransactionResult(transactionID: reserveTransactionID, status: status))
         }
@@ -135,6 +209,7 @@ final class FakeFPS: FPSActions, Sendable {
             let status = model.firstStatus[action] ?? defaultStatus
             model.transactionsByReference[reference] = id
             model.statuses[id] = status
+            model.amounts[id] = amount
             model.statusSequences[id] = model.statusSequences[action]
             return .success(TransactionResult(transactionID: id, status: status, callerReference: reference))
         }
