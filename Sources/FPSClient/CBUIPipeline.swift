@@ -50,7 +50,7 @@ public enum CBUIPipeline {
         var all = parameters.filter { $0.name != "signature" }
         var hostLine = endpoint.host ?? ""
         var path = endpoint.path
-        if let parts = endpoint.fpsParts {
+        if let parts = URLParts.parseCached(text) {
             hostLine = parts.hostLine
             path = parts.path
             if let rawQuery = parts.rawQuery, let existing = try? QueryString.parse(rawQuery) {
@@ -58,9 +58,19 @@ public enum CBUIPipeline {
             }
         }
 
-        let canonical = SignatureV2.canonicalQuery(all, excluding: "signature")
-        let stringToSign = "GET\n" + hostLine.lowercased() + "\n" + SignatureV2.canonicalPath(path) + "\n" + canonical
-        let signature = SignatureV2.sign(stringToSign, secretKey: secretKey, method: method)
-        return base + "?" + canonical + "&signature=" + PercentEncoding.encode(signature)
+        var stringToSign: [UInt8] = []
+        stringToSign.reserveCapacity(512)
+        let queryStart = SignatureV2.appendStringToSign(verb: "GET", hostLine: hostLine, path: path,
+                                                        ordered: SignatureV2.signingOrder(all, excluding: "signature"),
+                                                        to: &stringToSign)
+        let signature = SignatureV2.signatureBytes(stringToSign, secretKey: secretKey, method: method)
+        var url: [UInt8] = []
+        url.reserveCapacity(base.utf8.count + stringToSign.count - queryStart + 80)
+        url.append(contentsOf: base.utf8)
+        url.append(UInt8(ascii: "?"))
+        url.append(contentsOf: stringToSign[queryStart...])
+        url.append(contentsOf: "&signature=".utf8)
+        PercentEncoding.appendEncoded(bytes: signature, to: &url)
+        return String(decoding: url, as: UTF8.self)
     }
 }

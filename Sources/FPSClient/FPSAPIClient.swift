@@ -153,30 +153,79 @@ public final class FPSAPIClient: FPSActions, Sendable {
             QueryParameter("Timestamp", Self.timestamp(clock())),
             QueryParameter("Version", version),
         ]
-        let commonNames = Set(common.map(\.name) + ["Signature"])
-        let all = parameters.filter { !commonNames.contains($0.name) } + common
+        let all = parameters.filter { !Self.addedNames.contains($0.name) } + common
 
         let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
         let verb = httpMethod.rawValue
-        let canonical = SignatureV2.canonicalQuery(all, excluding: "Signature")
-        let stringToSign = verb + "\n" + parts.hostLine.lowercased() + "\n" + SignatureV2.canonicalPath(parts.path) + "\n" + canonical
-        let signature = SignatureV2.sign(stringToSign, secretKey: credentials.secretKey, method: signatureMethod)
-        let wire = canonical + "&Signature=" + PercentEncoding.encode(signature)
+        var stringToSign: [UInt8] = []
+        stringToSign.reserveCapacity(512)
+        let queryStart = SignatureV2.appendStringToSign(verb: verb, hostLine: parts.hostLine, path: parts.path,
+                                                        ordered: SignatureV2.signingOrder(all, excluding: "Signature"),
+                                                        to: &stringToSign)
+        let signature = SignatureV2.signatureBytes(stringToSign, secretKey: credentials.secretKey, method: signatureMethod)
+        var wireBytes = Array(stringToSign[queryStart...])
+        wireBytes.append(contentsOf: "&Signature=".utf8)
+        PercentEncoding.appendEncoded(bytes: signature, to: &wireBytes)
 
         var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
         switch httpMethod {
         case .get:
             let base = endpoint.absoluteString.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            let url = URL(string: base + "?" + wire) ?? endpoint
+            let url = URL(string: base + "?" + String(decoding: wireBytes, as: UTF8.self)) ?? endpoint
             return HTTPRequest(method: verb, url: url, headers: headers, body: nil)
         case .post:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: Data(wire.utf8))
+            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: Data(wireBytes))
         }
     }
 
+    /// The names `signedRequest` sets itself; a supplied parameter with one of them is dropped.
+    private static let addedNames: Set<String> = ["Action", "AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Version", "Signature"]
+
     /// `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, the form boto and the Ruby gems sent.
+    ///
+    /// Formatted by hand for years 1583 to 9999, because a DateFormatter costs more than the
+    /// rest of the signature; other years go through DateFormatter, whose calendar switches
+    /// to Julian before 1583.
     static func timestamp(_ date: Date) -> String {
+        // DateFormatter rounds to the nearest millisecond before it takes whole seconds.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = Int64(exactly: (milliseconds / 1000).rounded(.down)) ?? Int64.min
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Civil date from days since 1970-01-01 in the proleptic Gregorian calendar.
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard (1583...9999).contains(year) else { return formattedTimestamp(date) }
+
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int64, at offset: Int, digits: Int) {
+            var rest = value
+            for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+                bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(secondOfDay / 3600, at: 11, digits: 2)
+        put(secondOfDay / 60 % 60, at: 14, digits: 2)
+        put(secondOfDay % 60, at: 17, digits: 2)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[offset] = UInt8(ascii: separator)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func formattedTimestamp(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.calendar = Calendar(identifier: .gregorian)

@@ -22,9 +22,18 @@ public enum PercentEncoding {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// True for the bytes that stay bare.
+    @inline(__always)
+    static func isUnreserved(_ byte: UInt8) -> Bool { unreserved[Int(byte)] }
+
     /// Appends the encoded bytes of `text` to `output`; the hot path of signing.
     public static func appendEncoded(_ text: String, to output: inout [UInt8]) {
-        for byte in text.utf8 {
+        appendEncoded(bytes: text.utf8, to: &output)
+    }
+
+    /// Appends the encoded form of UTF-8 `bytes` to `output`.
+    static func appendEncoded<Bytes: Sequence>(bytes: Bytes, to output: inout [UInt8]) where Bytes.Element == UInt8 {
+        for byte in bytes {
             if unreserved[Int(byte)] {
                 output.append(byte)
             } else {

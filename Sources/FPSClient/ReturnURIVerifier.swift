@@ -17,7 +17,7 @@ public final class ReturnURIVerifier: Sendable {
     public static let maximumCertificateBytes = 64 * 1024
 
     private let transport: any HTTPTransport
-    private let certificateCache = Mutex<[String: Data]>([:])
+    private let certificateCache = Mutex<[String: CachedCertificate]>([:])
 
     /// Builds a verifier trusting certificates under `certificateAllowList`.
     ///
@@ -120,14 +120,17 @@ public final class ReturnURIVerifier: Sendable {
             return .notVerified(reason: "The message carries no signature.")
         }
         // Sandbox captures wrapped the base64 at 76 columns, so whitespace is removed first.
-        let compact = String(String.UnicodeScalarView(encodedSignature.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }))
+        // An ASCII signature without whitespace, the usual case, is used as it is.
+        let hasNoWhitespace = encodedSignature.utf8.allSatisfy { $0 > 0x20 && $0 < 0x80 }
+        let compact = hasNoWhitespace ? encodedSignature
+            : String(String.UnicodeScalarView(encodedSignature.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }))
         guard let signatureBytes = Data(base64Encoded: compact) else {
             return .notVerified(reason: "The signature is not valid base64.")
         }
 
-        let pem: Data
-        switch await certificate(at: certificateURL) {
-        case .success(let data): pem = data
+        let certificate: CachedCertificate
+        switch await self.certificate(at: certificateURL) {
+        case .success(let entry): certificate = entry
         case .failure(let failure): return .couldNotVerify(code: failure.code, message: failure.message)
         }
 
@@ -135,7 +138,12 @@ public final class ReturnURIVerifier: Sendable {
         // NOTE: the certificate's chain, validity dates and subject are not checked. Trust
         // rests on the allow-listed URL and the transport's TLS validation, as in Amazon's
         // 2010 verifiers; pinning the issuer would be extra hardening for production.
-        switch RSASHA1.verify(certificatePEM: pem, message: Array(message.utf8), signature: Array(signatureBytes)) {
+        let outcome: RSASHA1.Outcome
+        switch certificate.publicKey {
+        case .success(let key): outcome = RSASHA1.verify(publicKey: key, message: Array(message.utf8), signature: Array(signatureBytes))
+        case .failure(let unreadable): outcome = unreadable.outcome
+        }
+        switch outcome {
         case .valid:
             return .verified
         case .invalid:
@@ -153,7 +161,7 @@ public final class ReturnURIVerifier: Sendable {
         let message: String
     }
 
-    private func certificate(at certificateURL: String) async -> Result<Data, FetchFailure> {
+    private func certificate(at certificateURL: String) async -> Result<CachedCertificate, FetchFailure> {
         if let cached = certificateCache.withLock({ $0[certificateURL] }) { return .success(cached) }
         guard let url = URL(string: certificateURL) else {
             return .failure(FetchFailure(code: "CertificateUnreachable", message: "The certificate URL \(Self.shortURL(certificateURL)) is not a valid URL."))
@@ -174,8 +182,10 @@ public final class ReturnURIVerifier: Sendable {
         guard response.body.count <= Self.maximumCertificateBytes else {
             return .failure(FetchFailure(code: "CertificateTooLarge", message: "The certificate at \(Self.shortURL(certificateURL)) is \(response.body.count) bytes, above the \(Self.maximumCertificateBytes)-byte limit, so it was not used."))
         }
-        certificateCache.withLock { $0[certificateURL] = response.body }
-        return .success(response.body)
+        // The key is read from the PEM once here rather than on every verification.
+        let entry = CachedCertificate(publicKey: RSASHA1.publicKey(certificatePEM: response.body))
+        certificateCache.withLock { $0[certificateURL] = entry }
+        return .success(entry)
     }
 
     /// Drops the query, which may carry a request id of no use to a clerk, and caps the length.
@@ -251,4 +261,10 @@ public final class ReturnURIVerifier: Sendable {
         }
         return .success(Authorization(tokenID: tokenID, status: status, callerReference: callerReference, expiry: uri.expiry))
     }
+}
+
+/// A fetched certificate as the cache keeps it: its public key, or why the PEM gave none.
+/// An unreadable one is cached too, and dropped when a verification reports it.
+private struct CachedCertificate: Sendable {
+    let publicKey: Result<RSASHA1.PublicKey, RSASHA1.Unreadable>
 }
