@@ -22,6 +22,8 @@ public struct SandboxFaults: Sendable, Equatable {
     public var error503: Double = 0
     /// Fraction (0 to 1) of API requests that wait `hangSeconds` before they run and respond,
     /// so a client with a shorter timeout gives up while the request still takes effect later.
+    /// NOTE: a hanging request blocks its libmicrohttpd worker thread, so other connections on
+    /// that worker wait with it. Raise `SandboxConfiguration.threads` when hangs overlap.
     public var hang: Double = 0
     /// How long a hanging request waits, in seconds (0 to 600).
     public var hangSeconds: Double = 30
@@ -36,11 +38,6 @@ public struct SandboxFaults: Sendable, Equatable {
     public var seed: UInt64 = 0
 
     public init() {}
-
-    /// True when no fault and no delay is configured.
-    var isEmpty: Bool {
-        error500 == 0 && error503 == 0 && hang == 0 && slowMilliseconds == 0 && dropAfterCommit == 0
-    }
 }
 
 /// SplitMix64, a small seeded generator whose sequence depends only on its seed. It is not
@@ -71,6 +68,8 @@ struct FaultDecision: Sendable {
     /// The 1-based position of the request in the generator's sequence since the last (re)seed.
     var draw: UInt64
     var delaySeconds: Double = 0
+    /// True when the delay includes a hang of `hangSeconds`.
+    var hangs = false
     /// The error returned instead of running the request.
     var error: APIError?
     var dropResponse = false
@@ -124,6 +123,7 @@ final class FaultInjector: @unchecked Sendable {
                                           httpStatus: 503)
             } else if hangDraw < faults.hang {
                 decision.delaySeconds += faults.hangSeconds
+                decision.hangs = true
             }
             decision.dropResponse = dropDraw < faults.dropAfterCommit
             return decision

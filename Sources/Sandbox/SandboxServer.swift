@@ -224,6 +224,9 @@ final class SandboxRouter: Sendable {
     /// place of the request, or a lost response after the request has committed.
     private func handleAPI(_ request: ServerRequest) -> ServerResponse {
         let decision = faults.decide()
+        if decision.hangs {
+            log("sandbox fault injection: draw \(decision.draw) holds the request for \(decision.delaySeconds) s before running it")
+        }
         if decision.delaySeconds > 0 {
             faults.wait(seconds: decision.delaySeconds)
         }
