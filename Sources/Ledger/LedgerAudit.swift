@@ -9,7 +9,7 @@ extension Ledger {
     public func appendAudit(desk: String, clerk: String, action: String, orderID: Int64?, amountMinor: Int64?,
                             currency: String?, outcome: String) throws {
         try database.transaction {
-            try database.run("""
+            _ = try database.run("""
                 INSERT INTO audit (at, desk, clerk, action, order_id, amount_minor, currency, outcome)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.integer(Self.now()), .text(desk), .text(clerk), .text(action), SQLiteValue(orderID),

@@ -133,16 +133,24 @@ extension Ledger {
     public func beginCall(orderID: Int64, action: String, callerReference: String?, transactionID: String?,
                           amountMinor: Int64?, currency: String?, parameters: String, phase: String? = nil) throws -> Int64 {
         try database.transaction {
-            try database.run("""
-                INSERT INTO api_journal (order_id, action, caller_reference, transaction_id, amount_minor, currency,
-                                         parameters, started)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.integer(orderID), .text(action), SQLiteValue(callerReference), SQLiteValue(transactionID),
-                      SQLiteValue(amountMinor), SQLiteValue(currency), .text(parameters), .integer(Self.now())])
-            let id = database.lastInsertRowID
-            if let phase { try updateOrder(orderID, set: "phase = ?", [.text(phase)]) }
-            return id
+            try insertJournalEntry(orderID: orderID, action: action, callerReference: callerReference,
+                                   transactionID: transactionID, amountMinor: amountMinor, currency: currency,
+                                   parameters: parameters, phase: phase)
         }
+    }
+
+    /// Inserts a journal entry and stores `phase` when given. Call it inside a transaction.
+    func insertJournalEntry(orderID: Int64, action: String, callerReference: String?, transactionID: String?,
+                            amountMinor: Int64?, currency: String?, parameters: String, phase: String?) throws -> Int64 {
+        try database.run("""
+            INSERT INTO api_journal (order_id, action, caller_reference, transaction_id, amount_minor, currency,
+                                     parameters, started)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(orderID), .text(action), SQLiteValue(callerReference), SQLiteValue(transactionID),
+                  SQLiteValue(amountMinor), SQLiteValue(currency), .text(parameters), .integer(Self.now())])
+        let id = database.lastInsertRowID
+        if let phase { try updateOrder(orderID, set: "phase = ?", [.text(phase)]) }
+        return id
     }
 
     /// Writes the outcome of a journaled call. `transactionID` fills in the id the call created.

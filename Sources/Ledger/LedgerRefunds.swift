@@ -56,7 +56,7 @@ extension Ledger {
                       .integer(amountMinor), .text(currency), .text(LedgerRefundStatus.requested.rawValue),
                       .integer(now), .integer(now)])
             let refundID = database.lastInsertRowID
-            let journalID = try beginCall(orderID: orderID, action: "Refund", callerReference: reference,
+            let journalID = try insertJournalEntry(orderID: orderID, action: "Refund", callerReference: reference,
                                           transactionID: originalTransactionID, amountMinor: amountMinor, currency: currency,
                                           parameters: parameters(reference), phase: phase)
             guard let refund = try refund(refundID) else { throw LedgerError.refundNotFound(refundID) }

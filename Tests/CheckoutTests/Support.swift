@@ -237,7 +237,7 @@ let fakeAuthorize: CheckoutSession.Authorize = { rawURI, expected, requireCard i
 func testConfiguration(maxPolls: Int = 20, maxAttempts: Int = 4) -> CheckoutConfiguration {
     CheckoutConfiguration(
         endpoints: .localSandbox(port: 9), credentials: FPSCredentials(accessKeyID: "AKIDTEST", secretKey: "test-secret-key-0123456789"),
-        desk: "front desk", pollInterval: .milliseconds(5), maxPolls: maxPolls, maxAttempts: maxAttempts,
+        desk: "front desk", clerk: "tester", pollInterval: .milliseconds(5), maxPolls: maxPolls, maxAttempts: maxAttempts,
         retryBaseDelay: .milliseconds(1), maxRetryDelay: .milliseconds(4))
 }
 
