@@ -48,14 +48,17 @@ public enum CBUIPipeline {
         let base = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
             .split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
         var all = parameters.filter { $0.name != "signature" }
-        var hostLine = endpoint.host ?? ""
-        var path = endpoint.path
+        let hostLine: String
+        let path: String
         if let parts = URLParts.parseCached(text) {
             hostLine = parts.hostLine
             path = parts.path
             if let rawQuery = parts.rawQuery, let existing = try? QueryString.parse(rawQuery) {
                 all = existing + all
             }
+        } else {
+            hostLine = endpoint.host ?? ""
+            path = endpoint.path
         }
 
         var stringToSign: [UInt8] = []

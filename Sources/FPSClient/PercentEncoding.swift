@@ -3,17 +3,6 @@
 /// Every UTF-8 byte outside the RFC 3986 unreserved set (`A-Z a-z 0-9 - _ . ~`) becomes
 /// `%XY` with upper-case hex, so a space is `%20`, never `+`.
 public enum PercentEncoding {
-    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
-    /// Lookup table: true for the bytes that stay bare.
-    private static let unreserved: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8 {
-            table[Int(byte)] = true
-        }
-        return table
-    }()
-
     /// Encodes `text` for a SigV2 string to sign or a query string.
     public static func encode(_ text: String) -> String {
         var output: [UInt8] = []
@@ -22,26 +11,41 @@ public enum PercentEncoding {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// True for the bytes that stay bare.
+    /// True for the bytes that stay bare. A range check rather than a lookup table, because
+    /// reading a global table costs a lazy-initialisation check on every byte.
     @inline(__always)
-    static func isUnreserved(_ byte: UInt8) -> Bool { unreserved[Int(byte)] }
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Appends the encoded bytes of `text` to `output`; the hot path of signing.
     public static func appendEncoded(_ text: String, to output: inout [UInt8]) {
-        appendEncoded(bytes: text.utf8, to: &output)
+        var text = text
+        text.withUTF8 { appendEncoded(bytes: $0, to: &output) }
     }
 
     /// Appends the encoded form of UTF-8 `bytes` to `output`.
     static func appendEncoded<Bytes: Sequence>(bytes: Bytes, to output: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
-            if unreserved[Int(byte)] {
+            if isUnreserved(byte) {
                 output.append(byte)
             } else {
                 output.append(UInt8(ascii: "%"))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                output.append(hexDigit(byte >> 4))
+                output.append(hexDigit(byte & 0x0F))
             }
         }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10
     }
 
     /// Decodes `%XY` escapes; with `plusAsSpace`, a `+` becomes a space (form semantics).
