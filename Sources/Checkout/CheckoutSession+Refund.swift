@@ -75,6 +75,8 @@ extension CheckoutSession {
         }
 
         // A refund whose outcome is unknown goes out again with its own reference before any new one.
+        // NOTE: such a refund can only be re-sent, never dropped, so an endpoint that stays
+        // unreachable blocks further refunds of this order.
         if let unresolved = detail.refunds.last(where: { $0.status == .requested }) {
             let amount = Money(minorUnits: unresolved.amountMinor, currency: unresolved.currency)
             if let requested, requested != amount {

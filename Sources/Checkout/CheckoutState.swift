@@ -60,9 +60,9 @@ public enum CheckoutAction: String, Sendable, CaseIterable {
     case newOrder
 }
 
-/// Where one refund of the order stands.
+/// The state of one refund of the order.
 public enum RefundStatus: String, Sendable, CaseIterable {
-    /// Journaled and maybe sent, with no answer yet. Refund re-sends it with the same
+    /// Journaled and maybe sent, with no response yet. Refund re-sends it with the same
     /// CallerReference, so the customer cannot be refunded twice.
     case requested
     /// The endpoint rejected the request; no refund transaction exists.

@@ -65,7 +65,7 @@ extension Ledger {
     }
 
     /// Stores a refund's outcome: the transaction id and status the endpoint returned, or
-    /// `rejected` with no id when it answered with an error document. A status change is also
+    /// `rejected` with no id when it returned an error document. A status change is also
     /// appended to the transaction status history under kind `refund`. `phase`, when given,
     /// is stored on the order in the same commit.
     public func recordRefundStatus(refundID: Int64, transactionID: String?, status: LedgerRefundStatus,

@@ -131,7 +131,7 @@ public struct LedgerOrderDetail: Sendable, Equatable {
     public var chargedMinor: Int64?
 }
 
-/// Where a refund stands. `requested` is a refund journaled and maybe sent whose outcome is
+/// The state of a refund. `requested` is a refund journaled and maybe sent whose outcome is
 /// unknown; re-sending it with the same CallerReference cannot refund twice.
 public enum LedgerRefundStatus: String, Sendable, CaseIterable {
     case requested = "Requested"
