@@ -43,7 +43,7 @@ enum ConsoleCommand {
         let client = FPSAPIClient(endpoint: endpoints.api, credentials: credentials, transport: transport,
                                   events: relay.sink)
         let verifier = ReturnURIVerifier(certificateAllowList: endpoints.certificateAllowList, transport: transport)
-        let checkoutConfiguration = CheckoutConfiguration(endpoints: endpoints, credentials: credentials, desk: settings.desk)
+        let checkoutConfiguration = CheckoutConfiguration(endpoints: endpoints, credentials: credentials, desk: settings.desk, clerk: settings.clerk)
         let session = try CheckoutSession(configuration: checkoutConfiguration, client: client, verifier: verifier, ledger: ledger)
         relay.connect { event in
             session.recordEvent(event)
