@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "Sandbox", "FPSClient", "Ledger"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FPSClient", "SQLiteStore"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"], resources: [.copy("Screens")]),
         .testTarget(name: "CommandLineTests", dependencies: ["Sandbox", "FPSClient", "Checkout"]),
     ],
     swiftLanguageModes: [.v6]
