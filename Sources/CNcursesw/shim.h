@@ -6,8 +6,12 @@
 #include <langinfo.h>
 #include <signal.h>
 #include <wchar.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <ncursesw/curses.h>
 #include <ncursesw/panel.h>
+#include <ncursesw/term.h>
 
 // Swift cannot import C macros with arguments or C globals under strict concurrency,
 // so these accessors stand in for them.
@@ -35,4 +39,66 @@ static inline FILE *fps_stdin(void) { return stdin; }
 extern int wcwidth(wchar_t c);
 static inline int fps_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
 static inline const char *fps_codeset(void) { return nl_langinfo(CODESET); }
+
+// Returns a terminfo string capability, or NULL when the terminal lacks it (tigetstr
+// returns (char *)-1 for a name that is not a string capability).
+static inline const char *fps_tigetstr(const char *name) {
+    char *value = tigetstr(name);
+    return (value == NULL || value == (char *)-1) ? NULL : value;
+}
+
+// Crash restore: a fault or abort while curses owns the terminal would leave the shell in
+// raw mode on the alternate screen. The handler writes the saved reset sequence, puts the
+// saved terminal modes back, reinstalls the previous handler and returns, so the fault
+// repeats (or abort re-raises) under the previous handler, such as Swift's backtracer.
+// Only async-signal-safe calls (write, tcsetattr, sigaction) run in the handler.
+enum { FPS_CRASH_SIGNAL_COUNT = 6, FPS_RESET_CAPACITY = 256 };
+struct fps_crash_restore {
+    struct termios modes;
+    int has_modes;
+    char reset[FPS_RESET_CAPACITY];
+    size_t reset_length;
+    struct sigaction previous[FPS_CRASH_SIGNAL_COUNT];
+};
+static inline struct fps_crash_restore *fps_crash_restore_state(void) {
+    static struct fps_crash_restore state;
+    return &state;
+}
+static inline const int *fps_crash_signals(void) {
+    static const int signals[FPS_CRASH_SIGNAL_COUNT] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+    return signals;
+}
+static inline void fps_crash_handler(int signal_number) {
+    struct fps_crash_restore *state = fps_crash_restore_state();
+    if (state->reset_length > 0) { ssize_t ignored = write(1, state->reset, state->reset_length); (void)ignored; }
+    if (state->has_modes) tcsetattr(0, TCSANOW, &state->modes);
+    for (int i = 0; i < FPS_CRASH_SIGNAL_COUNT; i++) {
+        if (fps_crash_signals()[i] == signal_number) sigaction(signal_number, &state->previous[i], NULL);
+    }
+}
+// Saves the terminal modes of fd 0; call it before curses changes them.
+static inline void fps_crash_restore_save_modes(void) {
+    struct fps_crash_restore *state = fps_crash_restore_state();
+    state->has_modes = tcgetattr(0, &state->modes) == 0;
+}
+// Stores the bytes that undo curses' screen set-up and installs the handler.
+static inline void fps_install_crash_restore(const char *reset) {
+    struct fps_crash_restore *state = fps_crash_restore_state();
+    state->reset_length = 0;
+    if (reset != NULL) {
+        size_t length = strlen(reset);
+        if (length >= FPS_RESET_CAPACITY) length = FPS_RESET_CAPACITY - 1;
+        memcpy(state->reset, reset, length);
+        state->reset_length = length;
+    }
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = fps_crash_handler;
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < FPS_CRASH_SIGNAL_COUNT; i++) sigaction(fps_crash_signals()[i], &action, &state->previous[i]);
+}
+static inline void fps_remove_crash_restore(void) {
+    struct fps_crash_restore *state = fps_crash_restore_state();
+    for (int i = 0; i < FPS_CRASH_SIGNAL_COUNT; i++) sigaction(fps_crash_signals()[i], &state->previous[i], NULL);
+}
 #endif

@@ -8,6 +8,10 @@ public protocol CheckoutDriving: Sendable {
     func send(_ intent: CheckoutIntent)
     /// Calls `handler` after every state change, on any thread.
     func observe(_ handler: @escaping @Sendable (CheckoutState) -> Void)
+    /// Lists orders, most recently updated first: at most `limit`, only in `phases` when given,
+    /// and only those matching `search` when given. Runs a ledger query, so call it off the
+    /// event loop.
+    func orders(phases: Set<CheckoutPhase>?, search: String?, limit: Int) -> [OrderSummary]
 }
 
 extension CheckoutSession: CheckoutDriving {}

@@ -32,10 +32,12 @@ public enum ConsoleApp {
         let selection = selectTheme(configuration: configuration, terminalHasColor: terminal.supportsColor)
         terminal.apply(selection.theme)
         for problem in selection.problems { ProcessHygiene.log("fps-checkout: theme: \(problem)") }
+        let themes = ThemeCycle(currentName: selection.theme.name, directories: themeDirectories(configuration: configuration),
+                                colorsOffReason: colorsOffReason(configuration: configuration, terminalHasColor: terminal.supportsColor))
 
         session.observe { state in inbox.post(.state(state)) }
         var loop = EventLoop(session: session, configuration: configuration, terminal: terminal, inbox: inbox,
-                             glyphs: isUTF8 ? .unicode : .ascii)
+                             glyphs: isUTF8 ? .unicode : .ascii, themes: themes)
         if let first = selection.problems.first {
             let more = selection.problems.count > 1 ? " (and \(selection.problems.count - 1) more in the log)" : ""
             loop.model.localNotice = LocalNotice(text: "Theme: \(first)\(more)", isProblem: true)
@@ -52,15 +54,32 @@ public enum ConsoleApp {
     /// no colours; otherwise the configured theme.
     static func selectTheme(configuration: ConsoleConfiguration, terminalHasColor: Bool,
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> ThemeSelection {
-        let noColor = configuration.noColor || !(environment["NO_COLOR"] ?? "").isEmpty || !terminalHasColor
+        let noColor = colorsOffReason(configuration: configuration, terminalHasColor: terminalHasColor, environment: environment) != nil
         var themePath = configuration.themePath
         var themeName = configuration.themeName ?? "default"
         if themePath == nil, themeName.contains("/") || themeName.hasSuffix(".theme") {
             themePath = themeName
             themeName = "default"
         }
-        let directories = configuration.themesDirectories + ThemeLoader.searchDirectories(
+        return ThemeLoader.select(themePath: themePath, themeName: themeName, monochrome: noColor,
+                                  directories: themeDirectories(configuration: configuration))
+    }
+
+    /// Returns why colours are off (the option, a non-empty NO_COLOR, or a terminal without
+    /// colours), or nil when themes may use colour.
+    static func colorsOffReason(configuration: ConsoleConfiguration, terminalHasColor: Bool,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if configuration.noColor || !(environment["NO_COLOR"] ?? "").isEmpty {
+            return "Colours are off because NO_COLOR is set, so the monochrome theme stays."
+        }
+        if !terminalHasColor {
+            return "This terminal reports no colours, so the monochrome theme stays."
+        }
+        return nil
+    }
+
+    static func themeDirectories(configuration: ConsoleConfiguration) -> [String] {
+        configuration.themesDirectories + ThemeLoader.searchDirectories(
             configured: nil, executablePath: Bundle.main.executablePath, currentDirectory: FileManager.default.currentDirectoryPath)
-        return ThemeLoader.select(themePath: themePath, themeName: themeName, monochrome: noColor, directories: directories)
     }
 }

@@ -17,14 +17,22 @@ public struct ConsoleConfiguration: Sendable {
     /// The file that receives standard error while the screen is up, or nil to discard it.
     /// Anything written to the terminal behind ncurses would garble the screen.
     public var stderrPath: String?
+    /// Minutes without a key press before the screen locks; 0 turns the idle lock off.
+    /// PCI DSS 8.2.8 asks for 15 minutes at most.
+    public var idleLockMinutes: Int
+    /// The desk name shown in the header beside the clerk, or nil to leave it out.
+    public var desk: String?
 
     public init(themeName: String? = nil, themePath: String? = nil, themesDirectories: [String] = [], noColor: Bool = false,
-                playCustomer: (@Sendable (String) async throws -> String)? = nil, stderrPath: String? = nil) {
+                playCustomer: (@Sendable (String) async throws -> String)? = nil, stderrPath: String? = nil,
+                idleLockMinutes: Int = 15, desk: String? = nil) {
         self.themeName = themeName
         self.themePath = themePath
         self.themesDirectories = themesDirectories
         self.noColor = noColor
         self.playCustomer = playCustomer
         self.stderrPath = stderrPath
+        self.idleLockMinutes = max(0, idleLockMinutes)
+        self.desk = desk
     }
 }

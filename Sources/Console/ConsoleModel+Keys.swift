@@ -5,6 +5,7 @@ import Foundation
 extension ConsoleModel {
     /// Applies one key and returns what the event loop must do next.
     mutating func handle(_ key: Key, now: Date = Date()) -> [ConsoleEffect] {
+        lastActivity = now
         if pasteBuffer != nil { return continuePaste(with: key) }
         switch key {
         case .pasteBegin:
@@ -17,21 +18,42 @@ extension ConsoleModel {
         }
 
         localNotice = nil
+        if isLocked { return handleLockedKey(key, now: now) }
+        if isScreenTooSmall { return handleKeyWhileTooSmall(key, now: now) }
         if overlay != nil { return handleOverlayKey(key) }
-        if let command = KeyTable.command(for: key, focusIsTextField: focus.isTextField) {
+        let typing = screen == .orders ? orders.isEditingSearch : focus.isTextField
+        if let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: typing) {
             return run(command, now: now)
         }
-        if focus.isTextField {
-            var edited = false
-            updateField(focus) { edited = $0.edit(with: key) }
-            if edited, focus != .returnURI { fieldNotice = nil }
+        switch screen {
+        case .checkout:
+            if focus.isTextField {
+                var edited = false
+                updateField(focus) { edited = $0.edit(with: key) }
+                if edited, focus != .returnURI { fieldNotice = nil }
+            }
+        case .orders:
+            return editSearch(with: key)
         }
         return []
+    }
+
+    /// Below the minimum size the clerk cannot see fields or dialogs, so only quitting,
+    /// its y/N answer and redraw act; other keys are dropped rather than typed or confirmed blind.
+    private mutating func handleKeyWhileTooSmall(_ key: Key, now: Date) -> [ConsoleEffect] {
+        if overlay == .confirmQuit { return handleOverlayKey(key) }
+        guard let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: false),
+              command == .quit || command == .redraw else { return [] }
+        return run(command, now: now)
     }
 
     /// Treats Ctrl-C (SIGINT) like the quit key, unless the quit question is already up.
     mutating func interrupt() -> [ConsoleEffect] {
         if overlay == .confirmQuit { return [] }
+        if isLocked {
+            localNotice = LocalNotice(text: "The console is locked. Press Enter to unlock, then quit.", isProblem: true)
+            return []
+        }
         overlay = nil
         return run(.quit, now: Date())
     }
@@ -42,6 +64,31 @@ extension ConsoleModel {
         switch command {
         case .help:
             overlay = .help(scroll: 0)
+        case .redraw:
+            return [.clearAndRedraw]
+        case .quit:
+            if orderIsOpen {
+                overlay = .confirmQuit
+                return []
+            }
+            return [.quit]
+        case .showOrders:
+            return screen == .orders ? closeOrders() : openOrders()
+        case .cycleTheme:
+            return [.cycleTheme]
+        case .lock:
+            return lock(now: now)
+        default:
+            break
+        }
+        switch screen {
+        case .checkout: return runOnCheckout(command, now: now)
+        case .orders: return runOnOrders(command)
+        }
+    }
+
+    private mutating func runOnCheckout(_ command: ConsoleCommand, now: Date) -> [ConsoleEffect] {
+        switch command {
         case .nextField:
             moveFocus(by: 1)
         case .previousField:
@@ -52,21 +99,16 @@ extension ConsoleModel {
             if focus == .actions { selectedAction = max(0, selectedAction - 1) } else { moveFocus(by: -1) }
         case .moveDown:
             if focus == .actions { selectedAction = min(ActionsPane.actions.count - 1, selectedAction + 1) } else { moveFocus(by: 1) }
-        case .redraw:
-            return [.clearAndRedraw]
-        case .quit:
-            if orderIsOpen {
-                overlay = .confirmQuit
-                return []
-            }
-            return [.quit]
         case .cancel:
             if focus.isTextField {
                 updateField(focus) { $0.clear() }
                 if focus != .returnURI { fieldNotice = nil }
             }
-        case .buildURL, .removeLastLine, .toggleMode, .pay, .reserve, .settle, .refreshStatus, .playCustomer, .newOrder:
+        case .buildURL, .removeLastLine, .toggleMode, .pay, .reserve, .settle, .refund, .cancelOrder, .refreshStatus,
+             .playCustomer, .newOrder, .copyURL, .toggleQRCode:
             return runCheckoutCommand(command, now: now)
+        default:
+            break
         }
         return []
     }
@@ -90,6 +132,11 @@ extension ConsoleModel {
             overlay = .confirmReserve
         case .settle:
             overlay = .settleAmount(TextField(), problem: nil)
+        case .refund:
+            // A refund whose outcome is unknown is sent again as it was, so no amount is asked.
+            overlay = state.unresolvedRefund == nil ? .refundAmount(TextField(), problem: nil) : .confirmRefund(amount: nil)
+        case .cancelOrder:
+            overlay = .confirmCancel
         case .refreshStatus:
             return [.send(.refreshStatus)]
         case .playCustomer:
@@ -102,6 +149,12 @@ extension ConsoleModel {
             return [.playCustomer(cbuiURL: url)]
         case .newOrder:
             return [.send(.newOrder)]
+        case .copyURL:
+            guard let url = state.cbuiURL else { return [] }
+            localNotice = LocalNotice(text: "Copied to the clipboard (OSC 52; your terminal must allow it).", isProblem: false)
+            return [.copyToClipboard(url)]
+        case .toggleQRCode:
+            overlay = .qrCode
         default:
             break
         }
@@ -161,7 +214,11 @@ extension ConsoleModel {
     private mutating func finishPaste() {
         let text = pasteBuffer ?? ""
         pasteBuffer = nil
-        guard !text.isEmpty else { return }
+        guard !text.isEmpty, !isLocked else { return }
+        if screen == .orders {
+            pasteIntoSearch(text)
+            return
+        }
         if !focus.isTextField {
             guard state.phase == .awaitingReturn else {
                 localNotice = LocalNotice(text: "Pasted text goes into a text field; press Tab to reach one.", isProblem: true)
@@ -187,6 +244,17 @@ extension ConsoleModel {
             case .escape, .enter, .function(1), .character("?"), .character("q"), .function(10): overlay = nil
             default: break
             }
+        case .qrCode:
+            // The QR view closes on its own keys, Esc or Enter; other keys are ignored so a
+            // stray letter cannot act on an order the clerk cannot see.
+            switch key {
+            case .escape, .enter, .control("e"), .character("v"), .character("q"), .function(10):
+                overlay = nil
+            case _ where KeyTable.binding(for: .copyURL).keys.contains(key):
+                return runCheckoutCommand(.copyURL, now: Date())
+            default:
+                break
+            }
         case .confirmQuit:
             overlay = nil
             if isYes(key) { return [.quit] }
@@ -199,36 +267,54 @@ extension ConsoleModel {
             if isYes(key) { return [.send(.reserve)] }
             localNotice = LocalNotice(text: "Reserve cancelled; nothing was held.", isProblem: false)
         case .settleAmount(var field, let problem):
-            return handleSettleAmountKey(key, field: &field, problem: problem)
+            handleAmountKey(key, field: &field, problem: problem, limit: nil,
+                            prompt: { .settleAmount($0, problem: $1) }, confirm: { .confirmSettle(amount: $0) })
         case .confirmSettle(let amount):
             overlay = nil
             if isYes(key) { return [.send(.settle(amount: amount))] }
             localNotice = LocalNotice(text: "Settle cancelled; nothing was captured.", isProblem: false)
+        case .refundAmount(var field, let problem):
+            handleAmountKey(key, field: &field, problem: problem, limit: state.refundable,
+                            prompt: { .refundAmount($0, problem: $1) }, confirm: { .confirmRefund(amount: $0) })
+        case .confirmRefund(let amount):
+            overlay = nil
+            if isYes(key) { return [.send(.refund(amount: amount))] }
+            localNotice = LocalNotice(text: "Refund cancelled; nothing was returned.", isProblem: false)
+        case .confirmCancel:
+            overlay = nil
+            if isYes(key) { return [.send(.cancel)] }
+            localNotice = LocalNotice(text: "Cancel not sent; the order is unchanged.", isProblem: false)
         }
         return []
     }
 
-    private mutating func handleSettleAmountKey(_ key: Key, field: inout TextField, problem: String?) -> [ConsoleEffect] {
+    /// Edits the amount field of a Settle or Refund prompt. Enter with an empty field confirms
+    /// the full amount; a typed amount must parse and stay within `limit` when one is given.
+    private mutating func handleAmountKey(_ key: Key, field: inout TextField, problem: String?, limit: Money?,
+                                          prompt: (TextField, String?) -> Overlay, confirm: (String?) -> Overlay) {
         switch key {
         case .escape:
             overlay = nil
         case .enter:
             let text = field.text.trimmingCharacters(in: .whitespaces)
             if text.isEmpty {
-                overlay = .confirmSettle(amount: nil)
-                return []
+                overlay = confirm(nil)
+                return
             }
             do {
-                _ = try Money.parse(text)
-                overlay = .confirmSettle(amount: text)
+                let amount = try Money.parse(text)
+                if let limit, amount.minorUnits > limit.minorUnits {
+                    overlay = prompt(field, "\(amount) is more than the \(limit) that can still be refunded.")
+                    return
+                }
+                overlay = confirm(text)
             } catch {
-                overlay = .settleAmount(field, problem: error.description)
+                overlay = prompt(field, error.description)
             }
         default:
             let edited = field.edit(with: key)
-            overlay = .settleAmount(field, problem: edited ? nil : problem)
+            overlay = prompt(field, edited ? nil : problem)
         }
-        return []
     }
 
     /// Only `y` confirms a money movement or quitting: Enter and every other key mean no.

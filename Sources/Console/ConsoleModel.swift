@@ -9,15 +9,35 @@ enum Focus: CaseIterable, Equatable {
     var isTextField: Bool { self != .actions }
 }
 
+/// The full-screen views the console switches between.
+enum Screen: Equatable {
+    case checkout
+    case orders
+
+    /// The key-table rows that apply on this screen, besides the ones that apply everywhere.
+    var keyScope: KeyScope {
+        switch self {
+        case .checkout: return .checkout
+        case .orders: return .orders
+        }
+    }
+}
+
 /// A box drawn over the panes that takes every key until it closes.
 enum Overlay: Equatable {
     case help(scroll: Int)
+    /// The CBUI URL as a QR code for the customer's phone.
+    case qrCode
     case confirmQuit
     case confirmPay
     case confirmReserve
     /// Asks for an optional partial amount; empty settles the full reserve.
     case settleAmount(TextField, problem: String?)
     case confirmSettle(amount: String?)
+    /// Asks for an optional partial amount; empty refunds everything still refundable.
+    case refundAmount(TextField, problem: String?)
+    case confirmRefund(amount: String?)
+    case confirmCancel
 }
 
 /// A typed line sent to the checkout. The fields clear at once, so the clerk can type the
@@ -36,10 +56,16 @@ struct LocalNotice: Equatable {
     var isProblem: Bool
 }
 
-/// A step for the event loop after a key: talk to the checkout, start a task, redraw, or quit.
+/// A step for the event loop after a key: talk to the checkout, start a task, write to the
+/// terminal, redraw, or quit.
 enum ConsoleEffect {
     case send(CheckoutIntent)
     case playCustomer(cbuiURL: String)
+    /// Runs an orders-list query off the event loop; the rows come back through the inbox.
+    case loadOrders(OrdersQuery)
+    /// Writes `text` to the terminal's clipboard with OSC 52 after the next screen update.
+    case copyToClipboard(String)
+    case cycleTheme
     case clearAndRedraw
     case quit
 }
@@ -49,6 +75,17 @@ enum ConsoleEffect {
 struct ConsoleModel {
     var state: CheckoutState
     let canPlayCustomer: Bool
+    /// The desk this console serves, shown in the header beside the clerk.
+    let desk: String
+    var screen: Screen = .checkout
+    var orders = OrdersList()
+    /// When the screen was locked, or nil while it is unlocked.
+    var lockedSince: Date?
+    /// The time of the last key, which the idle lock counts from.
+    var lastActivity: Date
+    /// Whether the window is below the minimum size, so only the too-small notice shows.
+    /// The event loop sets it before each batch of keys.
+    var isScreenTooSmall = false
     var focus: Focus = .description
     var description = TextField()
     var quantity = TextField()
@@ -67,19 +104,26 @@ struct ConsoleModel {
     /// Start of a running "play the customer" task.
     var playingCustomerSince: Date?
 
-    init(state: CheckoutState, canPlayCustomer: Bool) {
+    init(state: CheckoutState, canPlayCustomer: Bool, desk: String = "desk-1", now: Date = Date()) {
         self.state = state
         self.canPlayCustomer = canPlayCustomer
+        self.desk = desk
+        lastActivity = now
         focus = Self.preferredFocus(for: state.phase) ?? .description
+        selectDefaultAction()
     }
 
     /// True while something runs in the background, so the spinner needs a timer tick.
-    var isAnimating: Bool { state.busyStep != nil || playingCustomerSince != nil }
+    var isAnimating: Bool {
+        lockedSince == nil && (state.busyStep != nil || playingCustomerSince != nil || (screen == .orders && orders.isLoading))
+    }
+
+    var isLocked: Bool { lockedSince != nil }
 
     /// True when quitting would leave an order that is not final.
     var orderIsOpen: Bool {
         switch state.phase {
-        case .succeeded, .failed: return false
+        case .succeeded, .failed, .cancelled: return false
         case .assembling: return !state.lines.isEmpty
         default: return true
         }
@@ -140,6 +184,8 @@ struct ConsoleModel {
 
         if newState.phase != previous.phase {
             if previous.phase == .awaitingReturn, newState.phase != .assembling { returnURI.clear() }
+            // The customer has answered the URL, so the QR code would only invite a second try.
+            if overlay == .qrCode, newState.phase != .awaitingReturn { overlay = nil }
             if let target = Self.preferredFocus(for: newState.phase) { focus = target }
             selectDefaultAction()
         }
@@ -170,7 +216,7 @@ struct ConsoleModel {
     /// on the actions pane moves the order forward.
     mutating func selectDefaultAction() {
         let actions = ActionsPane.actions
-        for next in [CheckoutAction.pay, .reserve, .settle, .buildURL, .newOrder] where state.availability(of: next).allowed {
+        for next in [CheckoutAction.pay, .reserve, .settle, .buildURL, .newOrder, .refund] where state.availability(of: next).allowed {
             if let index = actions.firstIndex(where: { $0.action == next }) {
                 selectedAction = index
                 return

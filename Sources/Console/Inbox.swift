@@ -10,6 +10,7 @@ final class Inbox: Sendable {
         case customerApproved(returnURI: String)
         case customerFailed(String)
         case signal(Int32)
+        case orders([OrderSummary], OrdersQuery)
     }
 
     private struct Contents {

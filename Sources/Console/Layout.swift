@@ -10,8 +10,8 @@ public struct Layout: Equatable, Sendable {
 
     /// Rows of the actions pane: the title and one per action.
     static let actionsHeight = 1 + ActionsPane.actions.count
-    /// Rows of the transaction pane: the title and six detail rows.
-    static let transactionHeight = 7
+    /// Rows of the transaction pane: the title and seven detail rows.
+    static let transactionHeight = 8
     /// Minimum rows of the order pane: title, two field rows, a notice row and one line.
     static let minimumOrderHeight = 5
     static let minimumEventsHeight = 3

@@ -3,6 +3,23 @@
 enum ScreenComposer {
     static func compose(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> Canvas {
         var canvas = Canvas(width: width, height: height)
+        guard width >= Layout.minimumWidth, height >= Layout.minimumHeight else {
+            drawTooSmall(into: &canvas, model: model)
+            return canvas
+        }
+        if model.isLocked {
+            LockScreen.draw(into: &canvas, model: model, context: context)
+            return canvas
+        }
+        if model.overlay == .qrCode {
+            QRView.draw(into: &canvas, model: model, context: context)
+            return canvas
+        }
+        if model.screen == .orders {
+            OrdersScreen.draw(into: &canvas, model: model, context: context)
+            drawOverlay(into: &canvas, model: model, context: context)
+            return canvas
+        }
         let urlWidth = model.state.cbuiURL.map { TextWidth.width(of: $0) } ?? 0
         let noticeWidth = StatusLine.text(model: model, context: context).map { TextWidth.width(of: $0) } ?? 0
         guard let layout = Layout.compute(width: width, height: height, urlWidth: urlWidth, noticeWidth: noticeWidth) else {
@@ -23,15 +40,18 @@ enum ScreenComposer {
         draw(StatusLine.self, in: layout.status, model: model, context: context, canvas: &canvas)
         draw(HintBar.self, in: layout.hints, model: model, context: context, canvas: &canvas)
 
-        if let overlay = model.overlay {
-            canvas.cursor = nil
-            if case .help(let scroll) = overlay {
-                HelpOverlay.draw(into: &canvas, model: model, scroll: scroll, context: context)
-            } else if let content = DialogOverlay.content(for: overlay, model: model) {
-                canvas.cursor = DialogOverlay.draw(into: &canvas, content: content, context: context)
-            }
-        }
+        drawOverlay(into: &canvas, model: model, context: context)
         return canvas
+    }
+
+    private static func drawOverlay(into canvas: inout Canvas, model: ConsoleModel, context: RenderContext) {
+        guard let overlay = model.overlay else { return }
+        canvas.cursor = nil
+        if case .help(let scroll) = overlay {
+            HelpOverlay.draw(into: &canvas, model: model, scroll: scroll, context: context)
+        } else if let content = DialogOverlay.content(for: overlay, model: model) {
+            canvas.cursor = DialogOverlay.draw(into: &canvas, content: content, context: context)
+        }
     }
 
     /// Draws a pane's title row (when it has one) and content rows inside `rect`, and places
@@ -70,14 +90,21 @@ enum ScreenComposer {
         }
     }
 
-    /// Draws the screen shown below 80x24: the size now and the size needed. The order stays untouched.
+    /// Draws the screen shown below 80x24: the size now and the size needed. The order stays
+    /// untouched, and a locked console shows no order id.
     private static func drawTooSmall(into canvas: inout Canvas, model: ConsoleModel) {
         var rows = [
             "Terminal too small: \(canvas.width)x\(canvas.height).",
             "fps-checkout needs at least \(Layout.minimumWidth)x\(Layout.minimumHeight).",
             "Resize the window, or press F10 to quit.",
         ]
-        if model.overlay == .confirmQuit { rows.append("Quit with order \(model.state.orderID) open? (y/N)") }
+        if model.isLocked {
+            rows[2] = "[LOCKED] Resize the window, then press Enter to unlock."
+        } else if model.overlay == .confirmQuit {
+            rows.append("Quit with order \(model.state.orderID) open? (y/N)")
+        } else if model.overlay != nil {
+            rows.append("A dialog is open; it returns when the window is large enough.")
+        }
         let top = max(0, (canvas.height - rows.count) / 2)
         for (index, row) in rows.enumerated() {
             let text = TextWidth.truncate(row, to: canvas.width)

@@ -29,6 +29,7 @@ final class Terminal {
         guard let term = ProcessInfo.processInfo.environment["TERM"], !term.isEmpty else {
             throw TerminalStartError(description: "TERM is not set, so the terminal type is unknown. Set it, for example: export TERM=xterm-256color")
         }
+        fps_crash_restore_save_modes()
         guard let screen = newterm(nil, fps_stdout(), fps_stdin()) else {
             throw TerminalStartError(description: "The terminal type \"\(term)\" has no terminfo entry. Set TERM to a known type, for example: export TERM=xterm-256color")
         }
@@ -60,6 +61,18 @@ final class Terminal {
         }
         refresh()
         Self.writeRaw(Self.bracketedPasteOn)
+        installCrashRestore()
+    }
+
+    /// Gives the crash handler the bytes that leave the alternate screen, reset attributes,
+    /// show the cursor and turn bracketed paste off, taken from this terminal's terminfo entry.
+    private func installCrashRestore() {
+        var reset = Self.bracketedPasteOff
+        for capability in ["sgr0", "cnorm", "rmcup"] {
+            if let value = fps_tigetstr(capability) { reset += String(cString: value) }
+        }
+        reset += "\r\n"
+        fps_install_crash_restore(reset)
     }
 
     var supportsColor: Bool { colorCount > 0 }
@@ -140,10 +153,17 @@ final class Terminal {
     func stop() {
         guard !isStopped else { return }
         isStopped = true
+        fps_remove_crash_restore()
         Self.writeRaw(Self.bracketedPasteOff)
         curs_set(1)
         endwin()
         delscreen(screen)
+    }
+
+    /// Sends `text` to the terminal's clipboard with OSC 52. Call it after `paint`, so the
+    /// sequence never lands inside ncurses' half-written output.
+    func copyToClipboard(_ text: String) {
+        Self.writeRaw(Clipboard.osc52Sequence(for: text))
     }
 
     /// Writes a control sequence to standard output directly, after flushing ncurses' own output.

@@ -16,6 +16,10 @@ public enum Role: String, CaseIterable, Sendable {
     case hint
     case hintKey = "hint-key"
     case input
+    /// The QR code: dark modules in the foreground on a light background.
+    case qr
+    /// The lock screen's banner.
+    case locked
 }
 
 /// A terminal colour: the terminal's own (`default`, -1 in ncurses) or a palette index 0-255.
@@ -91,15 +95,24 @@ public struct ThemeStyle: Equatable, Sendable {
     }
 }
 
-/// A role's style, plus an optional one for terminals with fewer than 16 colours.
+/// A role's style for 256 colours, plus optional ones for 16 and for 8 colours.
 public struct RoleStyle: Equatable, Sendable {
     public var full: ThemeStyle
+    public var sixteen: ThemeStyle?
     public var eightColor: ThemeStyle?
 
-    /// Returns the style to use on a terminal with `colorCount` colours.
+    public init(full: ThemeStyle, sixteen: ThemeStyle? = nil, eightColor: ThemeStyle? = nil) {
+        self.full = full
+        self.sixteen = sixteen
+        self.eightColor = eightColor
+    }
+
+    /// Returns the style to use on a terminal with `colorCount` colours: the closest column
+    /// the theme gives for that count, downgraded to fit.
     func style(forColorCount colorCount: Int) -> ThemeStyle {
-        if colorCount < 16, let eightColor { return eightColor.downgraded(toColorCount: colorCount) }
-        return full.downgraded(toColorCount: colorCount)
+        if colorCount >= 256 { return full.downgraded(toColorCount: colorCount) }
+        if colorCount >= 16 { return (sixteen ?? full).downgraded(toColorCount: colorCount) }
+        return (eightColor ?? sixteen ?? full).downgraded(toColorCount: colorCount)
     }
 }
 

@@ -34,9 +34,9 @@ enum ThemeLoader {
         if let themePath, !themePath.isEmpty {
             return load(path: themePath, fallback: BuiltInThemes.default)
         }
-        let builtIn = themeName == "monochrome" ? BuiltInThemes.monochrome : BuiltInThemes.default
+        let builtIn = BuiltInThemes.named(themeName) ?? BuiltInThemes.default
         var selection = load(named: themeName, builtIn: builtIn, directories: directories)
-        if selection.source.hasPrefix("built-in"), themeName != "default", themeName != "monochrome" {
+        if selection.source.hasPrefix("built-in"), BuiltInThemes.named(themeName) == nil {
             let searched = directories.joined(separator: ", ")
             selection.problems.append("theme \"\(themeName)\" not found in: \(searched); using the built-in default theme")
         }
@@ -64,5 +64,35 @@ enum ThemeLoader {
         }
         let parsed = ThemeParser.parse(text, path: path, fallback: fallback)
         return ThemeSelection(theme: parsed.theme, source: path, problems: parsed.problems)
+    }
+}
+
+/// The themes the theme key steps through, starting after the one in use.
+struct ThemeCycle {
+    static let names = ["default", "light", "high-contrast", "monochrome"]
+
+    enum Outcome {
+        case switched(ThemeSelection)
+        /// Colours are off, so the monochrome theme stays; the reason is for the clerk.
+        case colorsOff(String)
+    }
+
+    let directories: [String]
+    /// Why only the monochrome theme applies (NO_COLOR or a terminal without colours), or nil.
+    let colorsOffReason: String?
+    private(set) var currentName: String
+
+    init(currentName: String, directories: [String], colorsOffReason: String?) {
+        self.currentName = currentName
+        self.directories = directories
+        self.colorsOffReason = colorsOffReason
+    }
+
+    /// Loads the next theme in `names`; a theme from a file or path continues with the first.
+    mutating func next() -> Outcome {
+        if let colorsOffReason { return .colorsOff(colorsOffReason) }
+        let index = Self.names.firstIndex(of: currentName).map { $0 + 1 } ?? 0
+        currentName = Self.names[index % Self.names.count]
+        return .switched(ThemeLoader.select(themePath: nil, themeName: currentName, monochrome: false, directories: directories))
     }
 }

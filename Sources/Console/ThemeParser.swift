@@ -1,13 +1,15 @@
 /// Reads the `.theme` text format:
 ///
-///     format = 1
+///     format = 2
 ///     name = default
-///     focus = black,cyan,bold | black,cyan
+///     focus = black,81,bold | black,cyan,bold | black,cyan
 ///
-/// Each role line is `foreground,background[,attribute+attribute]`, optionally followed by
-/// `|` and a style for terminals with fewer than 16 colours. `#` starts a comment line.
+/// Each role line is a style `foreground,background[,attribute+attribute]` for 256 colours,
+/// optionally followed by `|` and a style for 16 colours and `|` and one for 8 colours.
+/// Format 1, the first version, has two columns: any colour count, then fewer than 16.
+/// The `format` line must come before the roles. `#` starts a comment line.
 enum ThemeParser {
-    static let supportedFormat = "1"
+    static let supportedFormats = ["1", "2"]
 
     /// Parses `text`; a broken line is reported as `path:line: message` and skipped, and each
     /// role the text leaves out takes its style from `fallback`.
@@ -15,6 +17,7 @@ enum ThemeParser {
         var theme = Theme(name: fallback?.name ?? "unnamed", styles: [:])
         var problems: [String] = []
         var seen: Set<Role> = []
+        var format = "1"
 
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -30,7 +33,11 @@ enum ThemeParser {
 
             switch key {
             case "format":
-                if value != supportedFormat { report("format \"\(value)\" is not supported; this version reads format \(supportedFormat)") }
+                if supportedFormats.contains(value) {
+                    format = value
+                } else {
+                    report("format \"\(value)\" is not supported; this version reads formats \(supportedFormats.joined(separator: " and "))")
+                }
             case "name":
                 theme.name = value
             default:
@@ -39,7 +46,7 @@ enum ThemeParser {
                     continue
                 }
                 if seen.contains(role) { report("role \"\(key)\" is set twice; the later line wins") }
-                switch parseRoleStyle(value) {
+                switch parseRoleStyle(value, format: format) {
                 case .success(let style):
                     theme.styles[role] = style
                     seen.insert(role)
@@ -59,19 +66,30 @@ enum ThemeParser {
         let message: String
     }
 
-    static func parseRoleStyle(_ value: String) -> Result<RoleStyle, StyleError> {
+    /// Parses the columns of a role line: in format 2 up to three (256, 16 and 8 colours),
+    /// in format 1 up to two (any colour count, then fewer than 16).
+    static func parseRoleStyle(_ value: String, format: String = "2") -> Result<RoleStyle, StyleError> {
+        let columnNames = format == "1" ? ["", "8-colour fallback"] : ["", "16-colour fallback", "8-colour fallback"]
         let parts = value.split(separator: "|", omittingEmptySubsequences: false)
-        guard parts.count <= 2 else { return .failure(StyleError(message: "more than one \"|\"; write one fallback style at most")) }
-        let full: ThemeStyle
-        switch parseStyle(parts[0].trimmingCharacters(in: .whitespaces)) {
-        case .success(let style): full = style
-        case .failure(let error): return .failure(error)
+        guard parts.count <= columnNames.count else {
+            let expected = format == "1" ? "one \"|\" at most" : "two \"|\" at most (256 | 16 | 8 colours)"
+            return .failure(StyleError(message: "too many columns; format \(format) allows \(expected)"))
         }
-        guard parts.count == 2 else { return .success(RoleStyle(full: full, eightColor: nil)) }
-        switch parseStyle(parts[1].trimmingCharacters(in: .whitespaces)) {
-        case .success(let style): return .success(RoleStyle(full: full, eightColor: style))
-        case .failure(let error): return .failure(StyleError(message: "8-colour fallback: \(error.message)"))
+        var styles: [ThemeStyle] = []
+        for (index, part) in parts.enumerated() {
+            switch parseStyle(part.trimmingCharacters(in: .whitespaces)) {
+            case .success(let style):
+                styles.append(style)
+            case .failure(let error):
+                let name = columnNames[index]
+                return .failure(name.isEmpty ? error : StyleError(message: "\(name): \(error.message)"))
+            }
         }
+        if format == "1" {
+            return .success(RoleStyle(full: styles[0], eightColor: styles.count > 1 ? styles[1] : nil))
+        }
+        return .success(RoleStyle(full: styles[0], sixteen: styles.count > 1 ? styles[1] : nil,
+                                  eightColor: styles.count > 2 ? styles[2] : nil))
     }
 
     static func parseStyle(_ text: String) -> Result<ThemeStyle, StyleError> {

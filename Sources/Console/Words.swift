@@ -13,17 +13,21 @@ struct Glyphs: Sendable {
     let pending: String
     let reserved: String
     let cancelled: String
+    /// An order still being entered or authorized.
+    let open: String
     let selected: String
     let ellipsis: String
+    /// Whether these are the Unicode glyphs, which the QR code's block characters also need.
+    var isUnicode: Bool { horizontal == "─" }
 
     static let unicode = Glyphs(horizontal: "─", vertical: "│", corners: ("┌", "┐", "└", "┘"),
                                 spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
                                 success: "✓", failure: "✗", pending: "…", reserved: "◆", cancelled: "⊘",
-                                selected: "▸", ellipsis: "…")
+                                open: "○", selected: "▸", ellipsis: "…")
     static let ascii = Glyphs(horizontal: "-", vertical: "|", corners: ("+", "+", "+", "+"),
                               spinner: ["|", "/", "-", "\\"],
                               success: "OK", failure: "X", pending: "..", reserved: "R", cancelled: "C",
-                              selected: ">", ellipsis: "...")
+                              open: "o", selected: ">", ellipsis: "...")
 }
 
 /// The words the screen uses for phases, modes and transaction statuses; end-to-end tests grep for them.
@@ -40,6 +44,30 @@ enum Words {
         case .settling: return "Settling"
         case .succeeded: return "Succeeded"
         case .failed: return "Failed"
+        case .refunding: return "Refunding"
+        case .cancelling: return "Cancelling"
+        case .cancelled: return "Cancelled"
+        }
+    }
+
+    /// A symbol beside the phase word, so lists never tell states apart by colour alone.
+    static func phaseSymbol(_ phase: CheckoutPhase, glyphs: Glyphs) -> String {
+        switch phase {
+        case .succeeded: return glyphs.success
+        case .failed: return glyphs.failure
+        case .reserved: return glyphs.reserved
+        case .cancelled: return glyphs.cancelled
+        case .paying, .reserving, .settling, .pending, .refunding, .cancelling: return glyphs.pending
+        case .assembling, .awaitingReturn, .authorized: return glyphs.open
+        }
+    }
+
+    /// A shorter phase word for the orders list, where the column is narrow.
+    static func listPhase(_ phase: CheckoutPhase) -> String {
+        switch phase {
+        case .assembling: return "Entering"
+        case .awaitingReturn: return "Awaiting URI"
+        default: return self.phase(phase)
         }
     }
 
@@ -72,7 +100,8 @@ enum Words {
         switch phase {
         case .succeeded, .reserved, .authorized: return .success
         case .failed: return .failure
-        case .paying, .reserving, .settling, .pending: return .pending
+        case .paying, .reserving, .settling, .pending, .refunding, .cancelling: return .pending
+        case .cancelled: return .notice
         case .assembling, .awaitingReturn: return .text
         }
     }

@@ -10,9 +10,11 @@ import Testing
         }
     }
 
-    @Test func noKeyIsBoundTwice() {
+    @Test(arguments: [KeyScope.checkout, .orders])
+    func noKeyIsBoundTwiceOnAScreen(scope: KeyScope) {
+        // A screen's rows and the rows for everywhere must not share a key, or one would shadow the other.
         var seen: [Key: String] = [:]
-        for binding in KeyTable.bindings {
+        for binding in KeyTable.rows(for: scope) {
             for key in binding.keys {
                 #expect(seen[key] == nil, "\(key.displayName) is bound to \(seen[key] ?? "") and \(binding.label)")
                 seen[key] = binding.label
@@ -21,28 +23,42 @@ import Testing
     }
 
     @Test func everyTextFieldActionHasANonTypingKey() {
-        // Each row must be reachable while a text field has focus, so not only by letters.
-        for binding in KeyTable.bindings {
+        // Each row of the checkout screen and of everywhere must be reachable while a text
+        // field has focus, so not only by letters. The orders list has no field besides the
+        // search, which `/` opens and Esc closes.
+        for binding in KeyTable.bindings where binding.scope != .orders {
             #expect(binding.keys.contains { !$0.typesText }, "\(binding.label) works only outside text fields")
         }
     }
 
     @Test func lettersTypeInTextFields() {
-        #expect(KeyTable.command(for: .character("p"), focusIsTextField: true) == nil)
-        #expect(KeyTable.command(for: .character("p"), focusIsTextField: false) == .pay)
-        #expect(KeyTable.command(for: .character("?"), focusIsTextField: true) == nil)
-        #expect(KeyTable.command(for: .function(5), focusIsTextField: true) == .pay)
-        #expect(KeyTable.command(for: .control("u"), focusIsTextField: true) == .buildURL)
-        #expect(KeyTable.command(for: .character("z"), focusIsTextField: false) == nil)
+        #expect(KeyTable.command(for: .character("p"), scope: .checkout, focusIsTextField: true) == nil)
+        #expect(KeyTable.command(for: .character("p"), scope: .checkout, focusIsTextField: false) == .pay)
+        #expect(KeyTable.command(for: .character("?"), scope: .checkout, focusIsTextField: true) == nil)
+        #expect(KeyTable.command(for: .function(5), scope: .checkout, focusIsTextField: true) == .pay)
+        #expect(KeyTable.command(for: .control("u"), scope: .checkout, focusIsTextField: true) == .buildURL)
+        #expect(KeyTable.command(for: .character("z"), scope: .checkout, focusIsTextField: false) == nil)
+    }
+
+    @Test func screenRowsWinOverEverywhere() {
+        #expect(KeyTable.command(for: .character("f"), scope: .checkout, focusIsTextField: false) == .refund)
+        #expect(KeyTable.command(for: .character("f"), scope: .orders, focusIsTextField: false) == .cycleFilter)
+        #expect(KeyTable.command(for: .function(11), scope: .orders, focusIsTextField: true) == .showOrders)
+        #expect(KeyTable.command(for: .function(5), scope: .orders, focusIsTextField: false) == nil)
+        #expect(KeyTable.command(for: .escape, scope: .orders, focusIsTextField: true) == .cancel)
     }
 
     @Test func markdownListsEveryRow() {
         let markdown = ConsoleApp.keyTableMarkdown()
         let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| `") }
-        #expect(markdown.hasPrefix("| Keys | Action | What it does |\n|---|---|---|\n"))
+        #expect(markdown.hasPrefix("**Checkout screen**\n\n| Keys | Action | What it does |\n|---|---|---|\n"))
+        #expect(markdown.contains("**Orders list**\n\n| Keys |"))
+        #expect(markdown.contains("**Everywhere**\n\n| Keys |"))
         #expect(rows.count == KeyTable.bindings.count)
         #expect(markdown.contains("| `F5`, `p` | Pay | "))
         #expect(markdown.contains("| `F10`, `q`, `Ctrl-C` | Quit | "))
+        #expect(markdown.contains("| `F11`, `Ctrl-O`, `o` | Orders list | "))
+        #expect(markdown.contains("| `F12`, `Ctrl-Y`, `c` | Copy URL | "))
     }
 
     @Test func playCustomerNeedsSandboxClosureAndURL() {

@@ -16,11 +16,12 @@ import Testing
         // Title row plus the one placeholder row.
         #expect(layout.url == Rect(x: 0, y: 19, width: 80, height: 2))
         // 80 * 55 / 100 = 44 is below the 46-column floor of the left column.
-        #expect(layout.actions == Rect(x: 0, y: 13, width: 46, height: 6))
-        #expect(layout.order == Rect(x: 0, y: 1, width: 46, height: 12))
+        // The actions pane has a title row and seven actions.
+        #expect(layout.actions == Rect(x: 0, y: 11, width: 46, height: 8))
+        #expect(layout.order == Rect(x: 0, y: 1, width: 46, height: 10))
         #expect(layout.separator == Rect(x: 46, y: 1, width: 1, height: 18))
-        #expect(layout.transaction == Rect(x: 47, y: 1, width: 33, height: 7))
-        #expect(layout.events == Rect(x: 47, y: 8, width: 33, height: 11))
+        #expect(layout.transaction == Rect(x: 47, y: 1, width: 33, height: 8))
+        #expect(layout.events == Rect(x: 47, y: 9, width: 33, height: 10))
     }
 
     @Test func tmuxSizeWithURL() throws {
@@ -28,17 +29,18 @@ import Testing
         let layout = try #require(Layout.compute(width: 100, height: 30, urlWidth: 420))
         #expect(layout.url == Rect(x: 0, y: 21, width: 100, height: 6))
         #expect(layout.returnURI.y == 27)
-        #expect(layout.order == Rect(x: 0, y: 1, width: 55, height: 14))
-        #expect(layout.actions == Rect(x: 0, y: 15, width: 55, height: 6))
-        #expect(layout.events == Rect(x: 56, y: 8, width: 44, height: 13))
+        #expect(layout.order == Rect(x: 0, y: 1, width: 55, height: 12))
+        #expect(layout.actions == Rect(x: 0, y: 13, width: 55, height: 8))
+        #expect(layout.events == Rect(x: 56, y: 9, width: 44, height: 12))
     }
 
     @Test func hugeURLKeepsMiddleMinimum() throws {
         let layout = try #require(Layout.compute(width: 80, height: 24, urlWidth: 5000))
-        // 24 rows: header 1, status 1, hints 1, return 1, URL title 1, middle 11 leave 8 URL rows.
-        #expect(layout.url.height == 9)
+        // 24 rows: header 1, status 1, hints 1, return 1, URL title 1 and a middle of 13
+        // (order 5 plus actions 8) leave 6 URL rows.
+        #expect(layout.url.height == 7)
         #expect(layout.order.height == 5)
-        #expect(layout.transaction.height + layout.events.height == 11)
+        #expect(layout.transaction.height + layout.events.height == 13)
     }
 
     @Test func longNoticeGetsTwoRows() throws {

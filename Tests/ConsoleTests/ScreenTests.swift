@@ -79,8 +79,8 @@ import Testing
         let state = Fixture.state(.assembling)
         let text = screen(Fixture.model(state)).text
         // The pane truncates long reasons at 100 columns; the key's notice shows them whole.
-        #expect(text.contains("Pay        Pay needs an authorized return"))
-        #expect(text.contains("Build URL  Add at least one line first."))
+        #expect(text.contains("Pay          Pay needs an authorized return"))
+        #expect(text.contains("Build URL    Add at least one line first."))
     }
 
     @Test func orderLinesAndTotal() {
@@ -111,8 +111,13 @@ import Testing
         model.overlay = .help(scroll: 0)
         let text = screen(model).text
         #expect(text.contains("Keys"))
-        #expect(text.contains("F1 / ?"))
+        #expect(text.contains("Checkout screen"))
         #expect(text.contains("Next field"))
+        // The keys for everywhere follow the screen's own, further down the list.
+        let all = HelpOverlay.rows(model: model, width: 96).map(\.plainText).joined(separator: "\n")
+        #expect(all.contains("Everywhere"))
+        #expect(all.contains("F1 / ?"))
+        #expect(!all.contains("Orders list\n"))
     }
 
     @Test func payConfirmationRestatesAmount() {

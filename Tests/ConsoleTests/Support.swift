@@ -15,7 +15,7 @@ enum Fixture {
     static func state(_ phase: CheckoutPhase = .assembling, mode: ChargeMode = .payNow, lines: [OrderLine] = [],
                       url: String? = nil, isSandbox: Bool = true) -> CheckoutState {
         CheckoutState(orderID: "ORD-0001", phase: phase, mode: mode, lines: lines, callerReference: "ref-0001",
-                      cbuiURL: url, isSandbox: isSandbox)
+                      cbuiURL: url, isSandbox: isSandbox, clerk: "ann")
     }
 
     static let widget = OrderLine(description: "Widget", quantity: 2, unitPrice: Money(minorUnits: 1250))
@@ -24,6 +24,31 @@ enum Fixture {
     static func model(_ state: CheckoutState, canPlayCustomer: Bool = true) -> ConsoleModel {
         ConsoleModel(state: state, canPlayCustomer: canPlayCustomer)
     }
+
+    /// A return URI as the sandbox's payment page sends the customer's browser back with it.
+    static let returnURI = "http://127.0.0.1/fps-checkout/return?callerReference=ref-0001-9f2c1d7e&tokenID=T7QXKZ2M9PLR4VBN8HDS3JFW6"
+        + "&status=SC&signatureMethod=RSA-SHA1&signatureVersion=2&certificateUrl=http%3A%2F%2F127.0.0.1%3A54321%2Ffps%2Fcerts%2Fsandbox.pem"
+        + "&signature=c2lnbmF0dXJlLW9mLXRoZS1zYW5kYm94LXJldHVybi11cmk%3D"
+
+    /// Request and response lines as the checkout records them, already redacted.
+    static let events: [FPSEvent] = [
+        FPSEvent(time: context.now.addingTimeInterval(-4), kind: .request, text: "Pay 29.50 USD"),
+        FPSEvent(time: context.now.addingTimeInterval(-3.5), kind: .response, text: "Pay: Pending (PendingNetworkResponse)"),
+        FPSEvent(time: context.now.addingTimeInterval(-2), kind: .request, text: "GetTransactionStatus 15SF…[35 chars]"),
+    ]
+
+    /// Three reserved orders of different ages, the newest first, as the ledger lists them.
+    static let reservedOrders: [OrderSummary] = [
+        OrderSummary(orderID: "1042", phase: .reserved, mode: .reserveThenSettle, total: Money(minorUnits: 3000),
+                     created: context.now.addingTimeInterval(-185), updated: context.now.addingTimeInterval(-60), desk: "desk-1",
+                     firstLineDescription: "Desk lamp", transactionID: "15SFHU9G1OIP2MM7GM5CK3Q8TZ6LMCEEK5E", transactionStatus: .reserved),
+        OrderSummary(orderID: "1038", phase: .reserved, mode: .reserveThenSettle, total: Money(minorUnits: 129_900),
+                     created: context.now.addingTimeInterval(-7_400), updated: context.now.addingTimeInterval(-7_000), desk: "desk-2",
+                     firstLineDescription: "Standing desk, oak 東京", transactionID: nil, transactionStatus: .reserved),
+        OrderSummary(orderID: "977", phase: .reserved, mode: .reserveThenSettle, total: Money(minorUnits: 450),
+                     created: context.now.addingTimeInterval(-190_000), updated: context.now.addingTimeInterval(-190_000), desk: "desk-1",
+                     firstLineDescription: "Tea", transactionID: nil, transactionStatus: .reserved),
+    ]
 
     static let context = RenderContext(now: Date(timeIntervalSince1970: 1_700_000_000), timeZone: TimeZone(identifier: "UTC")!)
 }
@@ -45,8 +70,17 @@ func describe(_ effects: [ConsoleEffect]) -> [String] {
             case .newOrder: return "newOrder"
             case .open(let orderID): return "open(\(orderID))"
             case .refreshStatus: return "refreshStatus"
+            case .refund(let amount): return "refund(\(amount ?? "full"))"
+            case .cancel: return "cancel"
+            case .lock: return "lock"
+            case .unlock(let clerk): return "unlock(\(clerk))"
             }
         case .playCustomer(let url): return "playCustomer(\(url.count))"
+        case .loadOrders(let query):
+            let phases = query.phases.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "all"
+            return "loadOrders(\(phases)|\(query.search ?? "")|\(query.limit))"
+        case .copyToClipboard(let text): return "copy(\(text.count))"
+        case .cycleTheme: return "cycleTheme"
         case .clearAndRedraw: return "clearAndRedraw"
         case .quit: return "quit"
         }

@@ -7,13 +7,14 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Themes").path
 
-    @Test(arguments: [("default", BuiltInThemes.defaultText), ("monochrome", BuiltInThemes.monochromeText)])
+    @Test(arguments: [("default", BuiltInThemes.defaultText), ("monochrome", BuiltInThemes.monochromeText),
+                      ("light", BuiltInThemes.lightText), ("high-contrast", BuiltInThemes.highContrastText)])
     func builtInMatchesFile(name: String, builtIn: String) throws {
         let file = try String(contentsOfFile: "\(Self.themesDirectory)/\(name).theme", encoding: .utf8)
         #expect(file.trimmingCharacters(in: .newlines) == builtIn.trimmingCharacters(in: .newlines))
     }
 
-    @Test(arguments: ["default", "monochrome"])
+    @Test(arguments: ThemeCycle.names)
     func shippedThemeParsesCleanly(name: String) throws {
         let path = "\(Self.themesDirectory)/\(name).theme"
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -26,10 +27,44 @@ import Testing
 
     @Test func defaultThemeValues() {
         let focus = BuiltInThemes.default.style(for: .focus)
-        #expect(focus.full == ThemeStyle(foreground: .index(0), background: .index(6), attributes: [.bold]))
+        #expect(focus.full == ThemeStyle(foreground: .index(0), background: .index(81), attributes: [.bold]))
+        #expect(focus.sixteen == ThemeStyle(foreground: .index(0), background: .index(6), attributes: [.bold]))
         let failure = BuiltInThemes.default.style(for: .failure)
-        #expect(failure.full.foreground == .index(9))
+        #expect(failure.full.foreground == .index(203))
+        #expect(failure.sixteen?.foreground == .index(9))
         #expect(failure.eightColor?.foreground == .index(1))
+    }
+
+    @Test func columnChosenByColourCount() {
+        let failure = BuiltInThemes.default.style(for: .failure)
+        #expect(failure.style(forColorCount: 256).foreground == .index(203))
+        #expect(failure.style(forColorCount: 88).foreground == .index(9))
+        #expect(failure.style(forColorCount: 16).foreground == .index(9))
+        #expect(failure.style(forColorCount: 8).foreground == .index(1))
+    }
+
+    @Test func missingColumnsAreDowngraded() throws {
+        // One 256-colour column only: 16 colours keep bright red, 8 colours get red plus bold,
+        // and the 256-palette background falls back to the terminal's own.
+        let parsed = ThemeParser.parse("format = 2\nfailure = brightred,236\n", path: "z.theme", fallback: BuiltInThemes.default)
+        #expect(parsed.problems.isEmpty)
+        let failure = parsed.theme.style(for: .failure)
+        #expect(failure.style(forColorCount: 16) == ThemeStyle(foreground: .index(9), background: .terminalDefault))
+        #expect(failure.style(forColorCount: 8) == ThemeStyle(foreground: .index(1), background: .terminalDefault, attributes: [.bold]))
+    }
+
+    @Test func formatTwoRejectsFourColumns() {
+        let parsed = ThemeParser.parse("format = 2\ntext = red,default | red,default | red,default | red,default\n",
+                                       path: "w.theme", fallback: BuiltInThemes.default)
+        #expect(parsed.problems == ["w.theme:2: role \"text\": too many columns; format 2 allows two \"|\" at most (256 | 16 | 8 colours)"])
+    }
+
+    @Test func formatOneKeepsTwoColumnMeaning() {
+        let parsed = ThemeParser.parse("format = 1\nfailure = brightred,default | red,default,dim\n", path: "v.theme", fallback: nil)
+        let failure = parsed.theme.style(for: .failure)
+        #expect(failure.sixteen == nil)
+        #expect(failure.style(forColorCount: 16).foreground == .index(9))
+        #expect(failure.style(forColorCount: 8).attributes == [.dim])
     }
 
     @Test func brokenLinesReportPathAndLine() {
@@ -46,8 +81,8 @@ import Testing
     }
 
     @Test func unsupportedFormatIsReported() {
-        let parsed = ThemeParser.parse("format = 2\n", path: "y.theme", fallback: BuiltInThemes.default)
-        #expect(parsed.problems == ["y.theme:1: format \"2\" is not supported; this version reads format 1"])
+        let parsed = ThemeParser.parse("format = 3\n", path: "y.theme", fallback: BuiltInThemes.default)
+        #expect(parsed.problems == ["y.theme:1: format \"3\" is not supported; this version reads formats 1 and 2"])
     }
 
     @Test(arguments: [("default", ThemeColor.terminalDefault), ("red", .index(1)), ("bright-red", .index(9)),

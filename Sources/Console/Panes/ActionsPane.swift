@@ -13,23 +13,27 @@ enum ActionsPane: Pane {
         Entry(action: .pay, command: .pay),
         Entry(action: .reserve, command: .reserve),
         Entry(action: .settle, command: .settle),
+        Entry(action: .refund, command: .refund),
+        Entry(action: .cancel, command: .cancelOrder),
         Entry(action: .newOrder, command: .newOrder),
     ]
 
     static func title(model: ConsoleModel, context: RenderContext) -> String? { "Actions" }
 
-    /// Returns the F-key and the letter that works on this pane, such as "F5 p".
+    /// Returns the F-key (or the Ctrl key when the row has no F-key) and the letter that
+    /// works on this pane, such as "F5 p" or "Ctrl-F f".
     static func keyNames(_ binding: KeyBinding) -> String {
         let functionKey = binding.keys.first { if case .function = $0 { return true } else { return false } }
+        let controlKey = binding.keys.first { if case .control = $0 { return true } else { return false } }
         let letter = binding.keys.first(where: \.typesText)
-        return [functionKey, letter].compactMap { $0?.displayName }.joined(separator: " ")
+        return [functionKey ?? controlKey, letter].compactMap { $0?.displayName }.joined(separator: " ")
     }
 
     static func hasFocus(model: ConsoleModel) -> Bool { model.focus == .actions }
 
     static func lines(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> [StyledLine] {
-        let keyColumns = 6
-        let labelColumns = 11
+        let keyColumns = 9
+        let labelColumns = 13
         return actions.prefix(height).enumerated().map { index, entry in
             let binding = KeyTable.binding(for: entry.command)
             let availability = model.state.availability(of: entry.action)

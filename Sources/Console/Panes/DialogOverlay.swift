@@ -17,7 +17,7 @@ enum DialogOverlay {
         let endpoint = state.isSandbox ? "SANDBOX" : "LIVE"
         let total = state.total?.description ?? "the order total"
         switch overlay {
-        case .help:
+        case .help, .qrCode:
             return nil
         case .confirmQuit:
             return Content(title: "Quit?", lines: [
@@ -56,7 +56,51 @@ enum DialogOverlay {
                 [],
                 [Span("Settle \(amountText) on \(endpoint)? (y/N)", .notice)],
             ], field: nil, footer: "y settles; n, Esc or Enter cancels")
+        case .refundAmount(let field, let problem):
+            let refundable = state.refundable?.description ?? "the amount charged"
+            var lines: [StyledLine] = [
+                [Span("Refund order \(state.orderID)  "), HeaderPane.badge(isSandbox: state.isSandbox)],
+                [Span("Charged \(state.charged?.description ?? "—"); \(refundable) can still be refunded.")],
+                [Span("Amount to refund; leave empty to refund all \(refundable).")],
+            ]
+            if let problem { lines.append([Span("\u{2717} " + problem, .failure)]) }
+            return Content(title: "Refund", lines: lines, field: field, footer: "Enter continues; Esc cancels")
+        case .confirmRefund(let amount):
+            return Content(title: "Confirm Refund", lines: refundConfirmation(amount: amount, state: state), field: nil,
+                           footer: "y refunds; n, Esc or Enter cancels")
+        case .confirmCancel:
+            let what = state.phase == .reserved ? "the reserve" : "the pending \(state.transactionAction == .pay ? "payment" : "reserve")"
+            return Content(title: "Confirm Cancel", lines: [
+                [Span("Cancel \(what) of \(total) on order \(state.orderID)?", .notice)],
+                [Span("No money moves; the hold on the customer's card is released.")],
+                [HeaderPane.badge(isSandbox: state.isSandbox)],
+                [],
+                [Span("Cancel \(total) on \(endpoint)? (y/N)", .notice)],
+            ], field: nil, footer: "y cancels the order; n, Esc or Enter keeps it")
         }
+    }
+
+    /// Restates a refund: the amount, or the earlier refund sent again when its outcome is unknown.
+    private static func refundConfirmation(amount: String?, state: CheckoutState) -> [StyledLine] {
+        let endpoint = state.isSandbox ? "SANDBOX" : "LIVE"
+        if let unresolved = state.unresolvedRefund {
+            return [
+                [Span("Send refund \(unresolved.sequence) of \(unresolved.amount) again for order \(state.orderID)?", .notice)],
+                [Span("Its outcome is unknown; it is sent with the same reference, so it cannot be paid twice.")],
+                [HeaderPane.badge(isSandbox: state.isSandbox)],
+                [],
+                [Span("Refund \(unresolved.amount) on \(endpoint)? (y/N)", .notice)],
+            ]
+        }
+        let full = state.refundable?.description ?? "the amount charged"
+        let amountText = amount.flatMap { try? Money.parse($0) }?.description ?? full
+        let kind = amount == nil ? "all that is left" : "partial amount"
+        return [
+            [Span("Return \(amountText) (\(kind)) of order \(state.orderID) to the customer?", .notice)],
+            [HeaderPane.badge(isSandbox: state.isSandbox)],
+            [],
+            [Span("Refund \(amountText) on \(endpoint)? (y/N)", .notice)],
+        ]
     }
 
     /// Draws the dialog centred; returns the cursor position when it has a text field.

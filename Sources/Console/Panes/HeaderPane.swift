@@ -1,5 +1,6 @@
-/// The top row: product name, order id, phase in words, charge mode, and the SANDBOX or
-/// LIVE badge at the right, spelled out so it never depends on colour.
+/// The top row: product name, order id, phase in words and charge mode at the left; the
+/// clerk, the desk and the SANDBOX or LIVE badge at the right, spelled out so they never
+/// depend on colour. On a narrow screen the mode goes first, then the product name.
 enum HeaderPane: Pane {
     static let productName = "fps-checkout"
 
@@ -11,20 +12,41 @@ enum HeaderPane: Pane {
 
     static func lines(model: ConsoleModel, width: Int, height: Int, context: RenderContext) -> [StyledLine] {
         let state = model.state
-        let badge = badge(isSandbox: state.isSandbox)
         let separator = Span("  \(context.glyphs.vertical)  ", .border)
-        var left: StyledLine = [
-            Span(productName, .title), separator,
-            Span("Order \(state.orderID)"), separator,
-            Span(Words.phase(state.phase), Words.phaseRole(state.phase)), separator,
-            Span(Words.mode(state.mode), .dim),
+        let product = Span(productName, .title)
+        let order = Span("Order \(state.orderID)")
+        let phase = Span(Words.phase(state.phase), Words.phaseRole(state.phase))
+        let mode = Span(Words.mode(state.mode), .dim)
+        let candidates: [StyledLine] = [
+            [product, separator, order, separator, phase, separator, mode],
+            [product, separator, order, separator, phase],
+            [order, separator, phase],
         ]
-        // The badge always keeps its place; the order text gives way on narrow screens.
-        let room = width - TextWidth.width(of: badge.text) - 1
-        if TextWidth.width(of: left.plainText) > room {
-            left = [Span(TextWidth.truncate(left.plainText, to: room))]
+        return [row(candidates: candidates, model: model, width: width)]
+    }
+
+    /// Returns the clerk, desk and badge spans for the right end of the header.
+    static func identity(model: ConsoleModel) -> StyledLine {
+        var line: StyledLine = [Span("Clerk ", .dim), Span(model.state.clerk)]
+        if !model.desk.isEmpty { line += [Span("  Desk ", .dim), Span(model.desk)] }
+        return line + [Span("  "), badge(isSandbox: model.state.isSandbox)]
+    }
+
+    /// Builds the header row from the first of `candidates` that fits beside the identity
+    /// spans; the last candidate is truncated when none fits. The badge always keeps its place.
+    static func row(candidates: [StyledLine], model: ConsoleModel, width: Int) -> StyledLine {
+        var right = identity(model: model)
+        // At least three columns between the two halves, so they never read as one phrase.
+        let minimumGap = 3
+        if TextWidth.width(of: right.plainText) + minimumGap > width {
+            right = [badge(isSandbox: model.state.isSandbox)]
         }
-        let gap = max(1, width - TextWidth.width(of: left.plainText) - TextWidth.width(of: badge.text))
-        return [left + [Span(String(repeating: " ", count: gap)), badge]]
+        let room = max(0, width - TextWidth.width(of: right.plainText) - minimumGap)
+        var left = candidates.first { TextWidth.width(of: $0.plainText) <= room } ?? []
+        if left.isEmpty, let last = candidates.last {
+            left = [Span(TextWidth.truncate(last.plainText, to: room))]
+        }
+        let gap = max(minimumGap, width - TextWidth.width(of: left.plainText) - TextWidth.width(of: right.plainText))
+        return left + [Span(String(repeating: " ", count: gap))] + right
     }
 }

@@ -4,24 +4,36 @@ enum HelpOverlay {
     static let keyColumns = 18
     static let labelColumns = 18
 
-    /// Builds the content rows for a box `width` columns wide, before scrolling.
+    /// Builds the content rows for a box `width` columns wide, before scrolling: the keys of
+    /// the current screen first, then the keys that work everywhere.
     static func rows(model: ConsoleModel, width: Int) -> [StyledLine] {
         let helpColumns = max(10, width - keyColumns - labelColumns)
         var rows: [StyledLine] = []
-        for binding in KeyTable.bindings {
-            let availability = KeyTable.availability(of: binding.command, state: model.state, canPlayCustomer: model.canPlayCustomer)
-            let text = availability.allowed ? binding.help : "\(binding.help) Not now: \(availability.reason)"
-            let wrapped = TextWidth.wrapWords(text, columns: helpColumns)
-            let role: Role = availability.allowed ? .text : .disabled
-            for (index, part) in wrapped.enumerated() {
-                let keys = index == 0 ? TextWidth.pad(KeyTable.keyNames(binding), to: keyColumns) : String(repeating: " ", count: keyColumns)
-                let label = index == 0 ? TextWidth.pad(binding.label, to: labelColumns) : String(repeating: " ", count: labelColumns)
-                rows.append([Span(keys, availability.allowed ? .hintKey : .disabled), Span(label, role), Span(part, role)])
+        for scope in [model.screen.keyScope, .everywhere] {
+            if !rows.isEmpty { rows.append([]) }
+            rows.append([Span(scope.heading, .title)])
+            for binding in KeyTable.bindings where binding.scope == scope {
+                rows += helpRows(binding, model: model, helpColumns: helpColumns)
             }
         }
         rows.append([])
-        rows.append([Span("Letters and ? act only on the actions pane; in a text field they are typed.", .dim)])
+        rows.append([Span("Letters, / and ? act only outside text fields; in a field or the search they are typed.", .dim)])
         return rows
+    }
+
+    /// Wraps one key row; keys whose command cannot run now are dim, with the reason.
+    private static func helpRows(_ binding: KeyBinding, model: ConsoleModel, helpColumns: Int) -> [StyledLine] {
+        let availability = model.screen == .checkout
+            ? KeyTable.availability(of: binding.command, state: model.state, canPlayCustomer: model.canPlayCustomer)
+            : .always
+        let text = availability.allowed ? binding.help : "\(binding.help) Not now: \(availability.reason)"
+        let wrapped = TextWidth.wrapWords(text, columns: helpColumns)
+        let role: Role = availability.allowed ? .text : .disabled
+        return wrapped.enumerated().map { index, part in
+            let keys = index == 0 ? TextWidth.pad(KeyTable.keyNames(binding), to: keyColumns) : String(repeating: " ", count: keyColumns)
+            let label = index == 0 ? TextWidth.pad(binding.label, to: labelColumns) : String(repeating: " ", count: labelColumns)
+            return [Span(keys, availability.allowed ? .hintKey : .disabled), Span(label, role), Span(part, role)]
+        }
     }
 
     static func draw(into canvas: inout Canvas, model: ConsoleModel, scroll: Int, context: RenderContext) {

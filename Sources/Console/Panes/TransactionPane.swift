@@ -1,7 +1,9 @@
+import Checkout
 import FPSClient
 
 /// The live transaction: status word with a symbol, id, status code, attempt and time of the
-/// last update, the sender token (redacted), and a spinner with the step and elapsed time.
+/// last update, the amount charged and refunded, the sender token (redacted), and a spinner
+/// with the step and elapsed time.
 enum TransactionPane: Pane {
     static let labelColumns = 9
 
@@ -27,9 +29,23 @@ enum TransactionPane: Pane {
             rows.append(row("Code", [Span("—", .dim)]))
             rows.append(row("Attempt", [Span("—", .dim)]))
         }
+        rows.append(row("Charged", chargedSpans(state: state, context: context)))
         rows.append(row("Token", [state.tokenID.map { Span(Redaction.secret($0)) } ?? Span("—", .dim)]))
         rows.append(activityRow(model: model, context: context))
         return Array(rows.prefix(height)).map { clip($0, width: width) }
+    }
+
+    /// `USD 30.00  refunded USD 5.00`, with the latest refund's status while one is open.
+    private static func chargedSpans(state: CheckoutState, context: RenderContext) -> [Span] {
+        guard let charged = state.charged else { return [Span("—", .dim)] }
+        var spans = [Span(charged.description)]
+        if let refunded = state.refunded {
+            spans += [Span("  refunded ", .dim), Span(refunded.description, .success)]
+        }
+        if let open = state.refunds.last(where: { $0.status == .requested || $0.status == .pending }) {
+            spans += [Span("  ", .dim), Span("\(context.glyphs.pending) refund \(open.amount) \(open.status.rawValue)", .pending)]
+        }
+        return spans
     }
 
     /// Builds the spinner row while a network step or the sandbox customer runs, otherwise "Idle".
