@@ -134,6 +134,42 @@ public enum FPSError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What kind of problem the failure points to, so callers never report a clock problem
+    /// as a bad key or an endpoint problem as a bad signature.
+    public enum Category: String, Sendable {
+        /// The request's Timestamp was outside the endpoint's window: check the clock.
+        case clock
+        /// The access key or secret key was rejected.
+        case credentials
+        /// The endpoint is unreachable, overloaded or failing; the same request may succeed later.
+        case transient
+        /// A business rule or parameter was rejected; resending the same request will fail again.
+        case request
+    }
+
+    public var category: Category {
+        if isRetryable { return .transient }
+        switch code {
+        case "RequestExpired": return .clock
+        case "SignatureDoesNotMatch", "InvalidClientTokenId", "AuthFailure", "InvalidSignature": return .credentials
+        default: return .request
+        }
+    }
+
+    /// One sentence on what to check next, by category.
+    public var advice: String {
+        switch category {
+        case .clock:
+            return "The request's timestamp was outside the endpoint's window: check this computer's clock (UTC, NTP-synced); the keys are not the problem."
+        case .credentials:
+            return "Check the access key id and the secret key configured for this endpoint."
+        case .transient:
+            return "The endpoint may recover: retry with the same caller reference, which never charges twice."
+        case .request:
+            return "Resending the same request will fail again; fix the value the message names."
+        }
+    }
+
     public var description: String {
         switch self {
         case .service(let code, let message, let requestID, let status):

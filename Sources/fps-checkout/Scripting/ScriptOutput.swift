@@ -52,6 +52,7 @@ struct ScriptOutput {
             printLine(Self.jsonText(["action": action, "error": Self.errorObject(error)]))
         }
         var text = error.description
+        if error.category == .clock || error.category == .credentials { text += " " + error.advice }
         // Only actions that may have moved money leave an outcome to check; the rest can simply be rerun.
         if exitCode == .retryable && ["Pay", "Reserve", "Settle", "Cancel", "Refund"].contains(action) {
             text += " The outcome is unknown: check with `fps-checkout status`, or resend with the same caller reference, before trying again."
