@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["FPSClient", "SQLiteStore"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Checkout", "FPSClient"], resources: [.copy("Screens")]),
         .testTarget(name: "CommandLineTests", dependencies: ["Sandbox", "FPSClient", "Checkout"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Checkout", "Sandbox", "Ledger", "FPSClient"]),
     ],
     swiftLanguageModes: [.v6]
 )
