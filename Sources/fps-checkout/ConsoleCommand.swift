@@ -57,6 +57,8 @@ enum ConsoleCommand {
         consoleConfiguration.themesDirectories = themeDirectories()
         // stderr goes to the log while the screen is up, or nowhere when logging is off.
         consoleConfiguration.stderrPath = settings.logPath
+        consoleConfiguration.idleLockMinutes = settings.idleLockMinutes
+        consoleConfiguration.desk = settings.desk
         if sandbox != nil {
             // Playing the customer talks only to the embedded sandbox on loopback.
             consoleConfiguration.playCustomer = { url in
