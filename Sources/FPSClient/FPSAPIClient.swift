@@ -185,7 +185,7 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, the form boto and the Ruby gems sent.
     ///
     /// Formatted by hand for years 1583 to 9999, because a DateFormatter costs more than the
-    /// rest of the signature; other years go through DateFormatter, whose calendar switches
+    /// rest of the signature. Other years go through DateFormatter, whose calendar switches
     /// to Julian before 1583.
     static func timestamp(_ date: Date) -> String {
         // DateFormatter rounds to the nearest millisecond before it takes whole seconds.

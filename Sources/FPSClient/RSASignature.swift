@@ -25,7 +25,7 @@ enum RSASHA1 {
         }
     }
 
-    /// Why a certificate gave no usable key, as the outcome a verification reports.
+    /// The reason a certificate gave no usable key, as the outcome a verification reports.
     struct Unreadable: Error, Sendable {
         let detail: String
         var outcome: Outcome { .unreadableCertificate(detail) }

@@ -54,7 +54,7 @@ public enum SignatureV2 {
     // and hashing that buffer directly, avoids the intermediate Strings and copies that
     // otherwise cost several times the HMAC itself.
 
-    /// Every parameter but `excluding`, sorted by the UTF-8 bytes of the name.
+    /// Returns every parameter but `excluding`, sorted by the UTF-8 bytes of the name.
     static func signingOrder(_ parameters: [QueryParameter], excluding: String) -> [QueryParameter] {
         var kept = parameters.filter { $0.name != excluding }
         kept.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
@@ -95,7 +95,7 @@ public enum SignatureV2 {
 
     private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    /// The base64 HMAC of `message` under the UTF-8 bytes of `secretKey`, as ASCII bytes.
+    /// Returns the base64 HMAC of `message` under the UTF-8 bytes of `secretKey`, as ASCII bytes.
     static func signatureBytes(_ message: [UInt8], secretKey: String, method: SignatureMethod) -> [UInt8] {
         var key = secretKey
         return key.withUTF8 { keyBuffer in

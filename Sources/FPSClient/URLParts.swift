@@ -39,8 +39,8 @@ struct URLParts: Equatable {
         return "\(bracketed):\(port)"
     }
 
-    /// The first `://` in `text`, found by bytes: Foundation's `range(of:)` costs more than the
-    /// rest of the parse, and signing and verification parse on every call.
+    /// Finds the first `://` in `text` by bytes, because Foundation's `range(of:)` costs more
+    /// than the rest of the parse, and signing and verification parse on every call.
     private static func schemeSeparator(in text: String) -> Range<String.Index>? {
         let bytes = text.utf8
         var index = bytes.startIndex
