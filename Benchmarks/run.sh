@@ -137,7 +137,7 @@ run_wrk() { # label port body-file duration connections [limit]
 
 mkdir -p "$WORK/sandbox"
 # Pay bodies are minted before the run (about 2 ms each) and each is sent at most once: the
-# wrk thread stops after PAY_LIMIT answers, and the spare bodies cover requests still in
+# wrk thread stops after PAY_LIMIT responses, and the spare bodies cover requests still in
 # flight on the 8 connections. A run that reaches the limit reports a lower bound.
 PAY_BODIES=6000
 PAY_LIMIT=$((PAY_BODIES - 16))

@@ -7,8 +7,8 @@ import Sandbox
 /// transport. The two alternate, one checkout then one group of bare requests, so both see
 /// the same machine load.
 ///
-/// One checkout: sign the CBUI URL; GET the CBUI page and POST the approval (the customer's
-/// two requests); verify the return URI with the cached certificate; Pay; GetTransactionStatus.
+/// One checkout signs the CBUI URL, GETs the CBUI page and POSTs the approval as the customer,
+/// verifies the return URI with the cached certificate, then sends Pay and GetTransactionStatus.
 /// That is four HTTP requests.
 enum EndToEndBench {
     static let requestsPerCheckout = 4
@@ -62,7 +62,7 @@ enum EndToEndBench {
         let authorization: Authorization
         switch await verifier.authorize(uri, expectedCallerReference: reference, requireCard: false) {
         case .success(let value): authorization = value
-        case .failure(let refusal): throw BenchFailure("checkout \(index): the return URI was refused: \(refusal)")
+        case .failure(let refusal): throw BenchFailure("checkout \(index): the return URI was rejected: \(refusal)")
         }
         let paid = try await client.pay(senderTokenID: authorization.tokenID, amount: amount, callerReference: reference + "-pay")
         let status = try await client.getTransactionStatus(transactionID: paid.transactionID)
@@ -98,7 +98,7 @@ struct BareRoundTrips {
     func group() async throws {
         for request in [page, approval, pay, status] {
             let response = try await transport.send(request)
-            guard response.status == 200 else { throw BenchFailure("the trivial server answered HTTP \(response.status)") }
+            guard response.status == 200 else { throw BenchFailure("the trivial server returned HTTP \(response.status)") }
         }
     }
 }

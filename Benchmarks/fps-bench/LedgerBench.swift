@@ -4,7 +4,7 @@ import Ledger
 /// Ledger measures: filling a ledger for the console's memory test, listing orders at that
 /// size, and the rate of small durable commits that bounds every write on this disk.
 enum LedgerBench {
-    /// Adds orders until the ledger at `--path` holds `--orders`, each with one to three lines
+    /// Adds orders until the ledger at `--path` contains `--orders`, each with one to three lines
     /// and most of them finished, as a desk's history would look.
     static func fill(_ options: Options) throws {
         let path = try options.string("path")

@@ -2,7 +2,7 @@ import Foundation
 
 /// Timing helpers shared by every measure. Rates are taken in short rounds that alternate
 /// between the things being compared, so load from other processes on a shared machine hits
-/// both sides of a ratio alike; the median round is reported.
+/// both sides of a ratio alike. The median round is reported.
 enum Measure {
     /// Monotonic nanoseconds.
     @inline(__always)
@@ -23,7 +23,7 @@ enum Measure {
         return Double(calls) / (Double(elapsed) / 1e9)
     }
 
-    /// The async form of `rate`, for calls that are `async`.
+    /// Runs the async `body` like `rate` and returns calls per second.
     static func rate(seconds: Double, batch: Int = 16, _ body: () async -> Void) async -> Double {
         let budget = UInt64(seconds * 1e9)
         let start = now()

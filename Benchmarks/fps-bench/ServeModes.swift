@@ -62,7 +62,7 @@ enum ServeModes {
                     let uri = try await SandboxCustomer.approve(cbuiURL: url, transport: transport)
                     switch await verifier.authorize(uri, expectedCallerReference: reference, requireCard: false) {
                     case .success(let authorization): return (index, authorization.tokenID)
-                    case .failure(let refusal): throw BenchFailure("token \(index) was refused: \(refusal)")
+                    case .failure(let refusal): throw BenchFailure("token \(index) was rejected: \(refusal)")
                     }
                 }
             }
@@ -81,7 +81,7 @@ enum ServeModes {
     }
 
     private static func ready(port: UInt16) -> Never {
-        // Unbuffered, so the script reading the pipe sees the line at once.
+        // Unbuffered, so the script reading the pipe gets the line at once.
         FileHandle.standardOutput.write(Data("ready port=\(port)\n".utf8))
         while true { sleep(3600) }
     }

@@ -3,7 +3,7 @@ import Foundation
 import MHDStart
 
 /// The smallest useful libmicrohttpd server: started through the same MHDStart C target and
-/// thread settings as the sandbox, it reads the request body and answers 200 "ok". It is the
+/// thread settings as the sandbox, it reads the request body and responds 200 "ok". It is the
 /// reference for what the HTTP layer alone costs on this machine.
 final class TrivialServer {
     private var daemon: OpaquePointer?
@@ -30,7 +30,7 @@ nonisolated(unsafe) private let okBody: UnsafeMutableRawPointer = {
     return bytes
 }()
 
-/// First call: headers; then one call per body chunk; the last call queues the answer.
+/// First call: headers; then one call per body chunk; the last call queues the response.
 /// `*req_cls` marks that the headers were seen, so no allocation is needed per request.
 private let trivialHandler: MHD_AccessHandlerCallback = { _, connection, _, _, _, _, uploadDataSize, requestContext in
     guard let connection, let requestContext, let uploadDataSize else { return .NO }

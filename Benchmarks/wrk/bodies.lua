@@ -1,7 +1,7 @@
 -- Sends pre-signed FPS API requests: each line of the file named by BODIES is one form body,
 -- POSTed to / in file order and wrapping around. With LIMIT set, the thread stops after that
--- many responses, so requests that may be sent only once (Pay) are never repeated; use one
--- wrk thread then, because each thread has its own copy of this script.
+-- many responses, so requests that may be sent only once (Pay) are never repeated. Use one
+-- wrk thread with LIMIT, because each thread runs its own copy of this script.
 local bodies = {}
 for line in io.lines(os.getenv("BODIES")) do
   if #line > 0 then bodies[#bodies + 1] = line end
