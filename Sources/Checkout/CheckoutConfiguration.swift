@@ -22,9 +22,14 @@ public struct CheckoutConfiguration: Sendable {
     public var maxPolls: Int
     /// Attempts per money-moving call, the first included, for network errors and HTTP 500/503.
     public var maxAttempts: Int
-    /// Wait before the second attempt. Each later wait is four times longer, up to `maxRetryDelay`.
+    /// Wait before the second attempt. Each later wait is four times longer, up to `maxRetryDelay`,
+    /// and each is then drawn at random from the upper half of that value.
     public var retryBaseDelay: Duration
     public var maxRetryDelay: Duration
+    /// How long a session holds an order's ledger lease while it sends or recovers the order's
+    /// calls. Keep it above `maxAttempts` times (request timeout + `maxRetryDelay`). A lease of
+    /// a process that no longer runs is taken over at once.
+    public var leaseDuration: Duration
 
     public static let defaultReturnURL = "http://127.0.0.1/fps-checkout/return"
 
@@ -37,7 +42,8 @@ public struct CheckoutConfiguration: Sendable {
     public init(endpoints: FPSEndpoints, credentials: FPSCredentials, returnURL: String = defaultReturnURL,
                 paymentReasonPrefix: String = "Phone order", desk: String = "desk1", clerk: String = defaultClerk(),
                 pollInterval: Duration = .seconds(1), maxPolls: Int = 120, maxAttempts: Int = 4,
-                retryBaseDelay: Duration = .milliseconds(250), maxRetryDelay: Duration = .seconds(4)) {
+                retryBaseDelay: Duration = .milliseconds(250), maxRetryDelay: Duration = .seconds(4),
+                leaseDuration: Duration = .seconds(120)) {
         self.endpoints = endpoints
         self.credentials = credentials
         self.returnURL = returnURL
@@ -49,6 +55,7 @@ public struct CheckoutConfiguration: Sendable {
         self.maxAttempts = max(1, maxAttempts)
         self.retryBaseDelay = retryBaseDelay
         self.maxRetryDelay = maxRetryDelay
+        self.leaseDuration = leaseDuration
     }
 }
 

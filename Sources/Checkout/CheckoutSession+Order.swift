@@ -18,22 +18,37 @@ extension CheckoutSession {
 
     // MARK: Starting and loading orders
 
-    /// Loads the desk's latest unfinished order, or creates one, and queues the recovery of a
-    /// call that was running when the previous session stopped.
+    /// Loads the desk's latest unfinished order, or creates one, and queues the recovery of
+    /// every call of this desk that has no recorded outcome.
     func resumeOrStart() {
         do {
             let latest = try ledger.listOrders(phases: Self.resumablePhases.map(\.rawValue), desk: configuration.desk, limit: 1)
             if let order = latest.first {
                 let detail = try ledger.loadOrder(order.id)
                 try show(detail, notice: "Resumed order \(order.id) from the ledger.", problem: false)
-                resumeInterruptedWork(orderNumber: order.id)
-                return
+            } else {
+                let detail = try ledger.loadOrder(try createOrder(mode: .payNow).id)
+                try show(detail, notice: nil, problem: false)
             }
-            let detail = try ledger.loadOrder(try createOrder(mode: .payNow).id)
-            try show(detail, notice: nil, problem: false)
         } catch {
             reject("The ledger could not be read: \(error). Check the ledger file; the next step tries again.")
         }
+        recoverAtStart()
+    }
+
+    /// Returns the order's Pay or Reserve whose outcome is unknown, if any. While one exists,
+    /// the order's authorization and amount must not change: a new URL would bring a new token
+    /// and reference, and the endpoint could then charge both.
+    func unresolvedPayment(orderNumber: Int64) -> JournalEntry? {
+        let open = (try? ledger.journal(orderID: orderNumber, unfinishedOnly: true)) ?? []
+        return open.last { $0.action == "Pay" || $0.action == "Reserve" }
+    }
+
+    /// Sets a notice and returns true when `unresolvedPayment` blocks a change of the order.
+    func rejectIfPaymentUnresolved(orderNumber: Int64) -> Bool {
+        guard let entry = unresolvedPayment(orderNumber: orderNumber) else { return false }
+        reject("Order \(orderNumber) has a \(entry.action) whose outcome is unknown, so its authorization and lines cannot change. Press \(entry.action) to send it again with the same reference (it cannot charge twice), or start a new order.")
+        return true
     }
 
     func createOrder(mode: ChargeMode) throws -> LedgerOrder {
@@ -196,6 +211,7 @@ extension CheckoutSession {
             reject("Order \(orderNumber) can no longer change because it has a transaction (\(phase.rawValue)). Start a new order.")
             return nil
         }
+        if rejectIfPaymentUnresolved(orderNumber: orderNumber) { return nil }
         return orderNumber
     }
 
@@ -245,6 +261,7 @@ extension CheckoutSession {
         let availability = state.availability(of: .buildURL)
         guard availability.allowed else { return reject(availability.reason) }
         guard let orderNumber = currentOrderNumber() else { return }
+        if rejectIfPaymentUnresolved(orderNumber: orderNumber) { return }
         do {
             // The amount comes from the ledger, the record the Pay call will also use.
             let detail = try ledger.loadOrder(orderNumber)

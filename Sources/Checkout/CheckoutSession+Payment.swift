@@ -155,20 +155,41 @@ extension CheckoutSession {
 
     // MARK: Sending with retries
 
-    /// Journals `call`, sends it with retries and records the outcome.
+    /// Journals `call`, sends it with retries and records the outcome, holding the order's
+    /// ledger lease meanwhile so that no other session sends or recovers the same request.
     ///
     /// Network errors, HTTP 500/503 and the service's transient codes are retried with the
-    /// same parameters and CallerReference, waiting `retryBaseDelay` times 4^(attempt-2), capped
-    /// at `maxRetryDelay`. Settle and Cancel have no CallerReference, so before re-sending one,
-    /// and before the first try when `checkStatusFirst`, the target's status shows whether an
-    /// earlier call already arrived.
+    /// same parameters and CallerReference, after the waits of `RetryPolicy`. Settle and Cancel
+    /// have no CallerReference, so before re-sending one, and before the first try when
+    /// `checkStatusFirst`, the target's status shows whether an earlier call already arrived.
+    /// Earlier journal entries of the same request that never got an answer are closed in
+    /// the commit that opens the new one.
     func run(_ call: MoneyCall, checkStatusFirst: Bool) async {
+        do {
+            let claim = try ledger.claimOrder(call.orderNumber, owner: leaseOwner, duration: configuration.leaseDuration,
+                                              isOwnerAlive: IntentRecovery.isOwnerAlive)
+            if case .heldBy(let holder, let until) = claim {
+                return reject("\(call.action) was not sent: order \(call.orderNumber) is being worked on by \(holder) until \(until.formatted(date: .omitted, time: .standard)). Try again after that.",
+                              auditAs: call.auditAction)
+            }
+        } catch {
+            return reject("\(call.action) was not sent because the ledger could not lock order \(call.orderNumber): \(error).", auditAs: call.auditAction)
+        }
+        defer { try? ledger.releaseOrder(call.orderNumber, owner: leaseOwner) }
+        await runClaimed(call, checkStatusFirst: checkStatusFirst)
+    }
+
+    private func runClaimed(_ call: MoneyCall, checkStatusFirst: Bool) async {
         let journalID: Int64
         do {
+            let key = call.callerReference ?? call.targetTransactionID
+            let earlier = try ledger.journal(orderID: call.orderNumber, unfinishedOnly: true)
+                .filter { $0.action == call.action && ($0.callerReference ?? $0.transactionID) == key }
+                .map(\.id)
             journalID = try ledger.beginCall(
                 orderID: call.orderNumber, action: call.action, callerReference: call.callerReference,
                 transactionID: call.targetTransactionID, amountMinor: call.amount.minorUnits, currency: call.amount.currency,
-                parameters: call.parameters, phase: call.callingPhase.rawValue)
+                parameters: call.parameters, phase: call.callingPhase.rawValue, superseding: earlier)
         } catch {
             return reject("\(call.action) was not sent because the ledger could not record it: \(error).", auditAs: call.auditAction)
         }
@@ -247,23 +268,17 @@ extension CheckoutSession {
         await waitBeforeRetry(action: call.action, error: error, attempt: attempt)
     }
 
-    /// Logs a retry of `action` and sleeps before it. Returns false when `error` is final or
-    /// no attempt is left.
+    /// Logs a retry of `action`, shows what it waits for, and sleeps before it. Returns false
+    /// when `error` is final or no attempt is left.
     func waitBeforeRetry(action: String, error: FPSError, attempt: Int) async -> Bool {
         guard error.isRetryable, attempt < configuration.maxAttempts else { return false }
-        let delay = retryDelay(afterAttempt: attempt)
-        log(.retry, "\(action) attempt \(attempt) failed (\(Notices.redactLongTokens(error.description))). Retrying in \(Notices.seconds(delay)) with the same parameters.")
+        let policy = RetryPolicy(configuration)
+        let delay = policy.delay(afterAttempt: attempt)
+        let step = policy.waitingStep(action: action, nextAttempt: attempt + 1, delay: delay, after: error)
+        update { state, _ in state.busyStep = (step, Date()) }
+        log(.retry, "\(action) attempt \(attempt) failed (\(Notices.redactLongTokens(error.description))). Retrying in \(RetryPolicy.seconds(delay)) with the same parameters.")
         try? await Task.sleep(for: delay)
         return true
-    }
-
-    func retryDelay(afterAttempt attempt: Int) -> Duration {
-        var delay = configuration.retryBaseDelay
-        for _ in 1..<max(1, attempt) {
-            delay *= 4
-            if delay >= configuration.maxRetryDelay { return configuration.maxRetryDelay }
-        }
-        return min(delay, configuration.maxRetryDelay)
     }
 
     // MARK: Outcomes
@@ -324,12 +339,24 @@ extension CheckoutSession {
         }
     }
 
+    /// Records a call that ended without a transaction. When the outcome is unknown (no
+    /// response, an unreadable one, or a server failure), the journal entry stays open, so a
+    /// restart, `reconcile` or the next press of the same action resolves it.
     private func failed(_ call: MoneyCall, error: FPSError, journalID: Int64, attempts: Int) {
-        let notice = Notices.callFailed(action: call.action, error: error, attempts: attempts)
+        let outcomeUnknown = RetryPolicy.outcomeIsUnknown(error)
+        var notice = Notices.callFailed(action: call.action, error: error, attempts: attempts)
+        if outcomeUnknown {
+            notice += " Until then the request stays open in the ledger, and the next start of the console resolves it."
+        }
         var ledgerProblem = ""
         do {
-            try ledger.setPhase(orderID: call.orderNumber, phase: call.phaseBefore.rawValue)
-            try ledger.finishCall(journalID, outcome: .failed, result: Notices.redactLongTokens(error.description))
+            if outcomeUnknown {
+                try ledger.noteUnknownOutcome(journalID, result: Notices.redactLongTokens(error.description),
+                                              phase: call.phaseBefore.rawValue, orderID: call.orderNumber)
+            } else {
+                try ledger.setPhase(orderID: call.orderNumber, phase: call.phaseBefore.rawValue)
+                try ledger.finishCall(journalID, outcome: .failed, result: Notices.redactLongTokens(error.description))
+            }
         } catch {
             ledgerProblem = " The ledger could not record the failure: \(error)."
         }
@@ -495,56 +522,74 @@ extension CheckoutSession {
 
     // MARK: Restart recovery
 
-    /// Queues the work an order needs after it was loaded: finishing a call the previous
-    /// session journaled but never completed, or resuming polling of a Pending transaction.
-    func resumeInterruptedWork(orderNumber: Int64) {
-        enqueueWork { [self] in await recover(orderNumber: orderNumber) }
+    /// Builds the recovery helper, reporting progress as the busy step and lines as events.
+    func makeRecovery() -> IntentRecovery {
+        IntentRecovery(ledger: ledger, client: client, configuration: configuration, owner: leaseOwner,
+                       progress: { [self] step in update { state, _ in state.busyStep = (step, state.busyStep?.since ?? Date()) } },
+                       log: { [self] kind, text in log(kind, text) })
     }
 
-    private func recover(orderNumber: Int64) async {
-        guard context.orderNumber == orderNumber else { return }
-        let detail: LedgerOrderDetail
-        let unfinished: [JournalEntry]
-        do {
-            detail = try ledger.loadOrder(orderNumber)
-            unfinished = try ledger.journal(orderID: orderNumber, unfinishedOnly: true)
-        } catch {
-            return reject("The ledger could not load order \(orderNumber) to resume it: \(error).")
+    /// Queues the recovery of every order of this desk with a request in flight, then the
+    /// resumption of the shown order's polling.
+    func recoverAtStart() {
+        enqueueWork { [self] in
+            let results = await makeRecovery().resolveAll(desk: configuration.desk)
+            finishRecovery(results)
         }
-        let phase = CheckoutPhase(rawValue: detail.order.phase) ?? .assembling
-        let callingPhases: Set<CheckoutPhase> = [.paying, .reserving, .settling, .cancelling, .refunding]
+    }
 
-        guard callingPhases.contains(phase), let entry = unfinished.last else {
-            // The outcome reached the order before the journal entry was closed.
-            for entry in unfinished {
-                try? ledger.finishCall(entry.id, outcome: .interrupted, result: "Closed on restart: the order had already reached phase \(phase.rawValue).")
-            }
-            if callingPhases.contains(phase) {
-                try? ledger.setPhase(orderID: orderNumber, phase: Self.phaseBeforeCall(in: phase, detail: detail).rawValue)
-                try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
-            }
-            if phase == .pending, let transaction = detail.latestTransaction, !isPolling {
+    /// Queues the work an order needs after it was opened: resolving calls the ledger has no
+    /// outcome for, and resuming polling of a Pending transaction or refund.
+    func resumeInterruptedWork(orderNumber: Int64) {
+        enqueueWork { [self] in
+            guard context.orderNumber == orderNumber else { return }
+            let results = await makeRecovery().resolve(orderID: orderNumber)
+            finishRecovery(results)
+        }
+    }
+
+    /// Reloads the shown order after recovery, tells the clerk what was recovered, and starts
+    /// polling what is still Pending.
+    private func finishRecovery(_ results: [RecoveredIntent]) {
+        update { state, _ in state.busyStep = nil }
+        guard let orderNumber = context.orderNumber else { return }
+        do {
+            let detail = try ledger.loadOrder(orderNumber)
+            let notice = Self.recoveryNotice(results)
+            let problem = results.contains { !$0.isResolved }
+            try show(detail, notice: notice ?? state.notice, problem: notice == nil ? state.noticeIsProblem : problem)
+            if detail.order.phase == CheckoutPhase.pending.rawValue, let transaction = detail.latestTransaction, !isPolling {
                 startPolling(orderNumber: orderNumber, transactionID: transaction.transactionID, kind: transaction.kind)
             }
             resumeRefundPolling(detail: detail)
-            return
+        } catch {
+            reject("The ledger could not reload order \(orderNumber) after recovery: \(error).")
         }
+        for result in results {
+            let action: AuditAction
+            switch result.action {
+            case "Pay": action = .pay
+            case "Reserve": action = .reserve
+            case "Settle": action = .settle
+            case "Cancel": action = .cancel
+            case "Refund": action = .refund
+            default: continue
+            }
+            audit(action, outcome: "Recovery: \(result.summary).", orderNumber: result.orderID)
+        }
+    }
 
-        for stale in unfinished {
-            try? ledger.finishCall(stale.id, outcome: .interrupted,
-                                   result: "Interrupted: the session stopped before the outcome arrived. Re-sent on restart.")
+    /// Builds the notice "Recovered 2 interrupted requests: order 14 Pay → Success; …", or nil
+    /// when nothing needed recovery.
+    static func recoveryNotice(_ results: [RecoveredIntent]) -> String? {
+        guard !results.isEmpty else { return nil }
+        let resolved = results.filter(\.isResolved).count
+        let noun = results.count == 1 ? "interrupted request" : "interrupted requests"
+        let list = results.map(\.summary).joined(separator: "; ")
+        if resolved == results.count {
+            return "Recovered \(results.count) \(noun): \(list)."
         }
-        if entry.action == "Refund" {
-            return await resendInterruptedRefund(entry, detail: detail)
-        }
-        guard let call = interruptedCall(entry, detail: detail) else {
-            try? ledger.setPhase(orderID: orderNumber, phase: Self.phaseBeforeCall(in: phase, detail: detail).rawValue)
-            try? show(try ledger.loadOrder(orderNumber), notice: nil, problem: false)
-            return reject("The \(entry.action) that was running when the console stopped cannot be re-sent: its details are missing from the ledger. Check the order's transactions.")
-        }
-        log(.info, "Resuming the \(entry.action) for order \(orderNumber) that was running when the console stopped.")
-        inform("Finishing the \(entry.action) that was running when the console stopped.")
-        await run(call, checkStatusFirst: true)
+        return "Recovered \(resolved) of \(results.count) \(noun): \(list). The rest stay open in the ledger; the next start or `fps-checkout reconcile` tries them again."
     }
 
     /// Returns the phase an order returns to when the call of `phase` created no transaction.
@@ -556,31 +601,6 @@ extension CheckoutSession {
             let target = detail.latestTransaction.flatMap { TransactionStatus(wire: $0.status) }
             return target == .pending ? .pending : .reserved
         default: return .authorized
-        }
-    }
-
-    /// Rebuilds the call of a journal entry, with its original CallerReference and amount.
-    private func interruptedCall(_ entry: JournalEntry, detail: LedgerOrderDetail) -> MoneyCall? {
-        let currency = entry.currency ?? detail.order.currency
-        let amount = Money(minorUnits: entry.amountMinor ?? detail.order.totalMinor, currency: currency)
-        switch entry.action {
-        case "Pay", "Reserve":
-            guard let reference = entry.callerReference, let token = detail.token else { return nil }
-            return MoneyCall(kind: entry.action == "Pay" ? .pay : .reserve, orderNumber: detail.order.id, amount: amount,
-                             callerReference: reference, tokenID: token.tokenID)
-        case "Settle":
-            guard let reserveID = entry.transactionID else { return nil }
-            let reserve = try? ledger.transactions(orderID: detail.order.id).last { $0.kind == .reserve && $0.transactionID == reserveID }
-            let isFull = reserve.map { $0.amountMinor == amount.minorUnits } ?? false
-            return MoneyCall(kind: .settle, orderNumber: detail.order.id, amount: amount, callerReference: nil, tokenID: nil,
-                             targetTransactionID: reserveID, settleAmount: isFull ? nil : amount)
-        case "Cancel":
-            guard let targetID = entry.transactionID else { return nil }
-            return MoneyCall(kind: .cancel, orderNumber: detail.order.id, amount: amount, callerReference: nil, tokenID: nil,
-                             targetTransactionID: targetID,
-                             cancelledFrom: Self.phaseBeforeCall(in: .cancelling, detail: detail))
-        default:
-            return nil
         }
     }
 }

@@ -29,6 +29,8 @@ public final class CheckoutSession: Sendable {
     let client: any FPSActions
     let authorize: Authorize
     let ledger: Ledger
+    /// This session's name in order leases: desk, process id and a random part.
+    let leaseOwner: String
     private let inner: Mutex<Inner>
 
     private struct Inner: Sendable {
@@ -42,8 +44,8 @@ public final class CheckoutSession: Sendable {
     }
 
     /// Opens the checkout: resumes the desk's latest unfinished order from the ledger, or
-    /// starts a new one. A call that was running when the previous session stopped is
-    /// finished or reconciled in the background, with the same CallerReference.
+    /// starts a new one. Every call of this desk that has no recorded outcome, on any order,
+    /// is then resolved in the background with the same CallerReference and parameters.
     public convenience init(configuration: CheckoutConfiguration, client: any FPSActions, verifier: ReturnURIVerifier,
                             ledger: Ledger) {
         self.init(configuration: configuration, client: client, ledger: ledger) { rawURI, reference, requireCard in
@@ -58,6 +60,7 @@ public final class CheckoutSession: Sendable {
         self.client = client
         self.ledger = ledger
         self.authorize = authorize
+        leaseOwner = IntentRecovery.makeOwner(desk: configuration.desk)
         let empty = CheckoutState(orderID: "", phase: .assembling, mode: .payNow, lines: [], callerReference: "",
                                   isSandbox: configuration.endpoints.isSandbox, clerk: configuration.clerk)
         inner = Mutex(Inner(state: empty))

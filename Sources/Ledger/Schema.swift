@@ -124,6 +124,21 @@ enum LedgerSchema {
         CREATE TRIGGER audit_rejects_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: DELETE is not allowed'); END;
         """,
+        // Version 3: order leases for recovery across processes, and unique payment references.
+        """
+        -- The session that resumes an order's interrupted calls holds it until lease_until
+        -- (milliseconds since 1970), so two processes never re-send the same intent at once.
+        ALTER TABLE orders ADD COLUMN owner TEXT;
+        ALTER TABLE orders ADD COLUMN lease_until INTEGER;
+
+        -- A Pay or Reserve reference creates one transaction at the endpoint, so the ledger
+        -- refuses a second row with it. Settle and Cancel rows have no reference.
+        CREATE UNIQUE INDEX transactions_unique_reference ON transactions (caller_reference)
+            WHERE caller_reference IS NOT NULL;
+        CREATE UNIQUE INDEX refunds_unique_transaction ON refunds (transaction_id)
+            WHERE transaction_id IS NOT NULL;
+        CREATE INDEX api_journal_by_finished ON api_journal (finished, order_id);
+        """,
     ]
 
     /// The schema version a file has after every migration ran.

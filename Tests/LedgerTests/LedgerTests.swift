@@ -26,10 +26,10 @@ struct LedgerTests {
     func schemaVersion() throws {
         let file = try TemporaryLedgerFile()
         let ledger = try Ledger(path: file.path)
-        #expect(try ledger.schemaVersion() == 2)
+        #expect(try ledger.schemaVersion() == 3)
         // Opening again must not re-run the migration.
         let reopened = try Ledger(path: file.path)
-        #expect(try reopened.schemaVersion() == 2)
+        #expect(try reopened.schemaVersion() == 3)
     }
 
     @Test("newer schema is rejected")
@@ -38,7 +38,7 @@ struct LedgerTests {
         _ = try Ledger(path: file.path)
         let raw = try SQLiteDatabase(path: file.path)
         try raw.run("UPDATE schema_version SET version = 99")
-        #expect(throws: LedgerError.newerSchema(found: 99, supported: 2)) { try Ledger(path: file.path) }
+        #expect(throws: LedgerError.newerSchema(found: 99, supported: 3)) { try Ledger(path: file.path) }
     }
 
     @Test("order and lines round trip")
