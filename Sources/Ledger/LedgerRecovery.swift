@@ -101,6 +101,15 @@ extension Ledger {
         ).map(Self.transaction(from:))
     }
 
+    /// Lists refunds with a transaction id that were updated since `since` or are still
+    /// Pending, oldest first.
+    public func refundsToReconcile(since: Date) throws -> [LedgerRefund] {
+        try database.query("""
+            SELECT * FROM refunds WHERE transaction_id IS NOT NULL AND (updated >= ? OR status = ?) ORDER BY id
+            """, [.integer(Int64((since.timeIntervalSince1970 * 1000).rounded())), .text(LedgerRefundStatus.pending.rawValue)]
+        ).map(Self.refund(from:))
+    }
+
     // MARK: Journal entries with an unknown outcome
 
     /// Writes the intent of a call that re-sends earlier unfinished entries, and closes those

@@ -9,6 +9,7 @@ Subcommands:
   (none)     Open the checkout console (embedded sandbox unless FPS_ENDPOINT is set).
   sandbox    Run the FPS sandbox server alone and print its URLs and demo credentials.
   info       Print where the config, themes, log, ledger and sandbox data live.
+  reconcile  Resolve interrupted payment requests, then compare the ledger with the endpoint.
   keys       Print the console's key table as Markdown.
 
 Scripting subcommands (need FPS_ENDPOINT or --endpoint; each has --help, --json and --trace):
@@ -40,6 +41,22 @@ do {
             exit(0)
         }
         exit(try SandboxCommand.run(parsed, environment: environment))
+    case "reconcile":
+        let parsed = try ArgumentParser.parse(arguments.dropFirst(), specs: ReconcileCommand.options, command: "reconcile")
+        if parsed.has("help") {
+            print(ArgumentParser.usage(command: "reconcile", summary: "Resolve interrupted payment requests and compare the ledger with the endpoint.", specs: ReconcileCommand.options))
+            print("\n" + ReconcileCommand.help)
+            exit(0)
+        }
+        exit(try ReconcileCommand.run(parsed, environment: environment))
+    case "drive":
+        let parsed = try ArgumentParser.parse(arguments.dropFirst(), specs: DriveCommand.options, command: "drive")
+        if parsed.has("help") {
+            print(ArgumentParser.usage(command: "drive", summary: "Run scripted checkouts headless (a test and support tool).", specs: DriveCommand.options))
+            print("\n" + DriveCommand.help)
+            exit(0)
+        }
+        exit(try DriveCommand.run(parsed, environment: environment))
     case let name? where ScriptCommand.handles(name):
         exit(ScriptCommand.run(name, arguments.dropFirst(), environment: environment))
     case "info":
