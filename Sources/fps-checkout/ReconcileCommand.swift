@@ -74,6 +74,7 @@ enum ReconcileCommand {
         var disagreements: [Disagreement] = []
         /// Transactions whose status could not be read, with the reason.
         var unchecked: [(transactionID: String, reason: String)] = []
+        var failuresInARow = 0
     }
 
     /// Compares the latest ledger row of each recent or non-final transaction, and each such
@@ -99,15 +100,30 @@ enum ReconcileCommand {
         }
         for id in order {
             guard let row = try? ledger.transactions(orderID: latest[id]!.orderID).last(where: { $0.transactionID == id }) else { continue }
+            if endpointLooksDown(comparison) {
+                comparison.unchecked.append((id, "skipped: the endpoint failed the last \(unreachableLimit) checks"))
+                continue
+            }
             await check(id: id, orderID: row.orderID, kind: row.kind.rawValue, ledgerStatus: row.status,
                         client: client, into: &comparison) { $0.rawValue }
         }
         for refund in refunds {
             guard let id = refund.transactionID else { continue }
+            if endpointLooksDown(comparison) {
+                comparison.unchecked.append((id, "skipped: the endpoint failed the last \(unreachableLimit) checks"))
+                continue
+            }
             await check(id: id, orderID: refund.orderID, kind: "refund", ledgerStatus: refund.status.rawValue,
                         client: client, into: &comparison, endpointWord: refundWord)
         }
         return comparison
+    }
+
+    /// Checks in a row that failed after all attempts before the rest are skipped.
+    static let unreachableLimit = 3
+
+    private static func endpointLooksDown(_ comparison: Comparison) -> Bool {
+        comparison.failuresInARow >= unreachableLimit
     }
 
     /// The ledger's refund status word for an endpoint status.
@@ -119,24 +135,40 @@ enum ReconcileCommand {
         }
     }
 
+    /// Reads one status, trying up to four times while the failure is transient (waits of
+    /// 0.1, 0.4 and 1.6 s), and records agreement, disagreement or an unchecked transaction.
     private static func check(id: String, orderID: Int64, kind: String, ledgerStatus: String, client: FPSAPIClient,
                               into comparison: inout Comparison, endpointWord: (TransactionStatus) -> String) async {
-        do {
-            let result = try await client.getTransactionStatus(transactionID: id)
+        var attempt = 1
+        var outcome: Result<TransactionResult, FPSError>
+        while true {
+            do {
+                outcome = .success(try await client.getTransactionStatus(transactionID: id))
+            } catch {
+                outcome = .failure(error)
+            }
+            guard case .failure(let error) = outcome, error.isRetryable, attempt < 4 else { break }
+            try? await Task.sleep(for: .milliseconds(100) * (1 << (2 * (attempt - 1))))
+            attempt += 1
+        }
+        switch outcome {
+        case .success(let result):
+            comparison.failuresInARow = 0
             comparison.checked += 1
             let word = endpointWord(result.status)
             if word != ledgerStatus {
                 comparison.disagreements.append(Disagreement(orderID: orderID, transactionID: id, kind: kind,
                                                              ledgerStatus: ledgerStatus, endpointStatus: word))
             }
-        } catch {
-            if error.isRetryable {
-                comparison.unchecked.append((id, error.description))
-            } else {
-                comparison.checked += 1
-                comparison.disagreements.append(Disagreement(orderID: orderID, transactionID: id, kind: kind,
-                                                             ledgerStatus: ledgerStatus, endpointStatus: error.code ?? "error"))
-            }
+        case .failure(let error) where error.isRetryable:
+            comparison.failuresInARow += 1
+            comparison.unchecked.append((id, error.description))
+        case .failure(let error):
+            // InvalidTransactionId and the like: the endpoint does not have what the ledger has.
+            comparison.failuresInARow = 0
+            comparison.checked += 1
+            comparison.disagreements.append(Disagreement(orderID: orderID, transactionID: id, kind: kind,
+                                                         ledgerStatus: ledgerStatus, endpointStatus: error.code ?? "error"))
         }
     }
 
