@@ -47,6 +47,17 @@ static inline const char *fps_tigetstr(const char *name) {
     return (value == NULL || value == (char *)-1) ? NULL : value;
 }
 
+// Reads the window size of fd 1 into *row_count and *column_count; returns 0 on success.
+// ioctl is variadic, which Swift cannot call directly.
+#include <sys/ioctl.h>
+static inline int fps_window_size(int *row_count, int *column_count) {
+    struct winsize size;
+    if (ioctl(1, TIOCGWINSZ, &size) != 0 || size.ws_row == 0 || size.ws_col == 0) return -1;
+    *row_count = size.ws_row;
+    *column_count = size.ws_col;
+    return 0;
+}
+
 // Crash restore: a fault or abort while curses owns the terminal would leave the shell in
 // raw mode on the alternate screen. The handler writes the saved reset sequence, puts the
 // saved terminal modes back, reinstalls the previous handler and returns, so the fault

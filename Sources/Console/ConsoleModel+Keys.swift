@@ -20,6 +20,10 @@ extension ConsoleModel {
         localNotice = nil
         if isLocked { return handleLockedKey(key, now: now) }
         if isScreenTooSmall { return handleKeyWhileTooSmall(key, now: now) }
+        // The lock's Ctrl key works over a dialog too, which waits behind the lock unanswered.
+        if overlay != nil, !key.typesText, KeyTable.command(for: key, scope: .everywhere, focusIsTextField: true) == .lock {
+            return lock(now: now)
+        }
         if overlay != nil { return handleOverlayKey(key) }
         let typing = screen == .orders ? orders.isEditingSearch : focus.isTextField
         if let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: typing) {

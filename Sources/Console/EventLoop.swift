@@ -55,11 +55,9 @@ struct EventLoop {
         return exitCode ?? 0
     }
 
-    /// Blocks until the terminal or the inbox has input, a signal interrupts `poll`
-    /// (SIGWINCH becomes KEY_RESIZE in the next read), the animation tick is due, or the
-    /// idle lock is due. Returns true when the terminal hung up.
-    /// NOTE: a resize wakes `poll` only when SIGWINCH is delivered to this thread. Linux
-    /// prefers the main thread for process signals, so call `ConsoleApp.run` on the main thread.
+    /// Blocks until the terminal or the inbox has input (trapped signals, SIGWINCH included,
+    /// arrive through the inbox), the animation tick is due, or the idle lock is due.
+    /// Returns true when the terminal hung up.
     private func wait() -> Bool {
         var descriptors = [
             pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
@@ -86,10 +84,10 @@ struct EventLoop {
             case .customerFailed(let text):
                 model.customerFailed(text)
             case .signal(let number):
-                if number == SIGINT {
-                    perform(model.interrupt())
-                } else {
-                    exitCode = 128 + number
+                switch number {
+                case SIGINT: perform(model.interrupt())
+                case SIGWINCH: terminal.resizeToWindow()
+                default: exitCode = 128 + number
                 }
             case .orders(let rows, let query):
                 model.ordersLoaded(rows, for: query)

@@ -13,9 +13,11 @@ enum ProcessHygiene {
     }
 
     /// SIGINT (Ctrl-C), SIGTERM and SIGHUP reach the event loop as messages, so every one of
-    /// them ends with the terminal restored. ncurses leaves ignored signals alone, so this
-    /// must run before the screen starts.
-    static let trappedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    /// them ends with the terminal restored. SIGWINCH does too: ncurses' own handler would
+    /// wake the loop's `poll` only when the kernel picks the loop's thread for the signal,
+    /// and the loop need not run on the main thread. ncurses leaves ignored signals alone,
+    /// so this must run before the screen starts.
+    static let trappedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGWINCH]
 
     static func trapSignals(into inbox: Inbox) -> [DispatchSourceSignal] {
         let queue = DispatchQueue(label: "fps-checkout.console.signals")

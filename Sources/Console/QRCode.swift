@@ -53,12 +53,14 @@ struct QRSymbol: Equatable {
 /// The QR view: the CBUI URL as a QR code filling the screen under the header, or the
 /// window size it needs when the screen is too small.
 enum QRView {
-    /// Rows besides the symbol: the header, a caption and the hint bar.
+    /// Rows besides the symbol: the header, a caption and the hint bar. When the window is
+    /// short, the header and hint bar give way and only the caption stays.
     static let chromeRows = 3
+    static let compactChromeRows = 1
 
     /// Returns the smallest window, in columns and rows, that shows `symbol` whole.
     static func requiredSize(for symbol: QRSymbol) -> (width: Int, height: Int) {
-        (max(symbol.drawnWidth, Layout.minimumWidth), symbol.drawnHeight + chromeRows)
+        (max(symbol.drawnWidth, Layout.minimumWidth), symbol.drawnHeight + compactChromeRows)
     }
 
     static func draw(into canvas: inout Canvas, model: ConsoleModel, context: RenderContext) {
@@ -89,12 +91,14 @@ enum QRView {
             return
         }
 
+        let isCompact = canvas.height < symbol.drawnHeight + chromeRows
+        if isCompact { canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: canvas.height), role: .text) }
         let left = (canvas.width - symbol.drawnWidth) / 2
-        let top = 1 + (canvas.height - needed.height) / 2
+        let top = isCompact ? 0 : 1 + (canvas.height - symbol.drawnHeight - chromeRows) / 2
         for (index, row) in symbol.halfBlockRows().enumerated() {
             canvas.put(row, x: left, y: top + index, role: .qr)
         }
-        let caption = "Scan to pay \(model.state.total?.description ?? "") for order \(model.state.orderID); Esc closes."
+        let caption = "Scan to pay \(model.state.total?.description ?? "") for order \(model.state.orderID); Esc closes, F12 copies."
         let text = TextWidth.truncate(caption, to: canvas.width)
         canvas.put(text, x: max(0, (canvas.width - TextWidth.width(of: text)) / 2), y: top + symbol.drawnHeight, role: .dim)
     }

@@ -81,6 +81,16 @@ final class Terminal {
         (Int(fps_getmaxx(window)), Int(fps_getmaxy(window)))
     }
 
+    /// Takes the window's new size after SIGWINCH. ncurses then queues KEY_RESIZE, and the
+    /// next paint redraws every cell.
+    func resizeToWindow() {
+        var rows: Int32 = 0
+        var columns: Int32 = 0
+        guard fps_window_size(&rows, &columns) == 0 else { return }
+        resizeterm(rows, columns)
+        clearok(window, true)
+    }
+
     /// Sets up one colour pair per role from `theme`, downgraded to the terminal's colours.
     func apply(_ theme: Theme) {
         for (index, role) in Role.allCases.enumerated() {

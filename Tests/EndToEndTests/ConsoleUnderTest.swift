@@ -41,6 +41,15 @@ final class ConsoleUnderTest {
         try await tmux.waitFor(text: description)
     }
 
+    /// The visible screen with its SGR escape sequences (`capture-pane -e`), for checks on colour.
+    func screenWithEscapes() throws -> String {
+        let output = directory.appendingPathComponent("capture-escapes.txt")
+        let socket = directory.appendingPathComponent("tmux.sock").path
+        let status = try spawnAndWait(["/usr/bin/tmux", "-S", socket, "capture-pane", "-p", "-e", "-t", "checkout"], stdoutPath: output.path)
+        guard status == 0 else { throw TmuxError("tmux capture-pane -e exited with status \(status)") }
+        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+
     /// Runs a count query on the sandbox's own SQLite file.
     func sandboxCount(_ sql: String) throws -> Int64 {
         let database = try SQLiteDatabase(path: directory.appendingPathComponent("sandbox.sqlite").path)

@@ -25,10 +25,10 @@ enum HeaderPane: Pane {
         return [row(candidates: candidates, model: model, width: width)]
     }
 
-    /// Returns the clerk, desk and badge spans for the right end of the header.
+    /// Returns `Clerk ann · desk-1  [SANDBOX]` for the right end of the header.
     static func identity(model: ConsoleModel) -> StyledLine {
         var line: StyledLine = [Span("Clerk ", .dim), Span(model.state.clerk)]
-        if !model.desk.isEmpty { line += [Span("  Desk ", .dim), Span(model.desk)] }
+        if !model.desk.isEmpty { line += [Span(" · ", .dim), Span(model.desk)] }
         return line + [Span("  "), badge(isSandbox: model.state.isSandbox)]
     }
 

@@ -11,7 +11,7 @@ enum LockScreen {
             [Span(" [LOCKED] ", .locked)],
             [],
             [Span("This console is locked. The open order is kept as it was.")],
-            [Span("Clerk ", .dim), Span(model.state.clerk)] + (model.desk.isEmpty ? [] : [Span("  Desk ", .dim), Span(model.desk)]),
+            [Span("Clerk ", .dim), Span(model.state.clerk)] + (model.desk.isEmpty ? [] : [Span(" · desk ", .dim), Span(model.desk)]),
             [],
             [Span("Press Enter to unlock as clerk \(model.state.clerk).", .notice)],
         ]
