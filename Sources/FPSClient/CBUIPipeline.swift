@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Builds signed Co-Branded UI (CBUI) URLs that send a customer to authorize a payment.
 public enum CBUIPipeline {
@@ -44,36 +45,64 @@ public enum CBUIPipeline {
     /// default, as Amazon's own CBUI signer did. Parameters already in the endpoint's query
     /// are signed and sent as well.
     public static func signedURL(endpoint: URL, parameters: [QueryParameter], secretKey: String, method: SignatureMethod) -> String {
-        let text = endpoint.absoluteString
-        let base = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            .split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        var all = parameters.filter { $0.name != "signature" }
+        let target = SigningEndpoint.cached(endpoint)
+        return StringToSignBuffer.with(verb: "GET", hostLine: target.hostLine, path: target.path, target.existing, parameters,
+                                       excluding: "signature") { buffer in
+            SignatureV2.withSignature(of: buffer.message, secretKey: secretKey, method: method) { signature in
+                buffer.append("&signature=")
+                buffer.appendEncoded(signature)
+                let query = buffer.queryAndAppended
+                var base = target.base
+                // One allocation for the whole URL: the endpoint without query, `?`, then the
+                // canonical query and signature exactly as they were signed.
+                return base.withUTF8 { baseBytes in
+                    String(unsafeUninitializedCapacity: baseBytes.count + 1 + query.count) { output in
+                        _ = UnsafeMutableBufferPointer(rebasing: output[0..<baseBytes.count]).initialize(from: baseBytes)
+                        output[baseBytes.count] = UInt8(ascii: "?")
+                        _ = UnsafeMutableBufferPointer(rebasing: output[(baseBytes.count + 1)...]).initialize(from: query)
+                        return baseBytes.count + 1 + query.count
+                    }
+                }
+            }
+        }
+    }
+
+    /// The parts of a CBUI endpoint that signing uses, worked out once per distinct endpoint text.
+    /// A class, so that taking the cached entry out of its lock costs one retain.
+    private final class SigningEndpoint: Sendable {
+        let text: String
+        /// The endpoint without its query and fragment.
+        let base: String
         let hostLine: String
         let path: String
-        if let parts = URLParts.parseCached(text) {
-            hostLine = parts.hostLine
-            path = parts.path
-            if let rawQuery = parts.rawQuery, let existing = try? QueryString.parse(rawQuery) {
-                all = existing + all
-            }
-        } else {
-            hostLine = endpoint.host ?? ""
-            path = endpoint.path
+        /// Parameters already in the endpoint's query, which are signed and sent as well.
+        let existing: [QueryParameter]
+
+        /// The last endpoint seen. Callers sign for the same endpoint on every call, so one
+        /// entry saves the parse. The full text is compared, so a hit is exact.
+        private static let last = Mutex<SigningEndpoint?>(nil)
+
+        static func cached(_ endpoint: URL) -> SigningEndpoint {
+            let text = endpoint.absoluteString
+            if let hit = last.withLock({ $0 }), hit.text == text { return hit }
+            let entry = SigningEndpoint(endpoint, text: text)
+            last.withLock { $0 = entry }
+            return entry
         }
 
-        var stringToSign: [UInt8] = []
-        stringToSign.reserveCapacity(512)
-        let queryStart = SignatureV2.appendStringToSign(verb: "GET", hostLine: hostLine, path: path,
-                                                        ordered: SignatureV2.signingOrder(all, excluding: "signature"),
-                                                        to: &stringToSign)
-        let signature = SignatureV2.signatureBytes(stringToSign, secretKey: secretKey, method: method)
-        var url: [UInt8] = []
-        url.reserveCapacity(base.utf8.count + stringToSign.count - queryStart + 80)
-        url.append(contentsOf: base.utf8)
-        url.append(UInt8(ascii: "?"))
-        url.append(contentsOf: stringToSign[queryStart...])
-        url.append(contentsOf: "&signature=".utf8)
-        PercentEncoding.appendEncoded(bytes: signature, to: &url)
-        return String(decoding: url, as: UTF8.self)
+        private init(_ endpoint: URL, text: String) {
+            self.text = text
+            let baseEnd = text.firstIndex { $0 == "?" || $0 == "#" } ?? text.endIndex
+            base = String(text[..<baseEnd])
+            if case .success(let parts) = URLParts.parse(text) {
+                hostLine = parts.hostLine
+                path = parts.path
+                existing = parts.rawQuery.flatMap { try? QueryString.parse($0) } ?? []
+            } else {
+                hostLine = endpoint.host ?? ""
+                path = endpoint.path
+                existing = []
+            }
+        }
     }
 }

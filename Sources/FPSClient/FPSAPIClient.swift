@@ -26,6 +26,9 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// The endpoint split once at init; nil when it is not an absolute http(s) URL, in which
     /// case every call fails with `FPSError.invalidRequest`.
     private let endpointParts: URLParts?
+    /// The `Host` header and SigV2 host line, and the decoded path, worked out once at init.
+    private let hostLine: String
+    private let signingPath: String
 
     /// `version` is `2010-08-28` by default; `2008-09-17` has the same shapes for every action
     /// used here. `clock` supplies the `Timestamp` and is injectable for tests.
@@ -42,6 +45,9 @@ public final class FPSAPIClient: FPSActions, Sendable {
         self.clock = clock
         self.events = events
         self.endpointParts = endpoint.fpsParts
+        let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
+        self.hostLine = parts.hostLine
+        self.signingPath = parts.path
     }
 
     // MARK: - FPSActions
@@ -153,21 +159,19 @@ public final class FPSAPIClient: FPSActions, Sendable {
             QueryParameter("Timestamp", Self.timestamp(clock())),
             QueryParameter("Version", version),
         ]
-        let all = parameters.filter { !Self.addedNames.contains($0.name) } + common
+        let supplied = parameters.contains { Self.isAddedName($0.name) } ? parameters.filter { !Self.isAddedName($0.name) } : parameters
 
-        let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
         let verb = httpMethod.rawValue
-        var stringToSign: [UInt8] = []
-        stringToSign.reserveCapacity(512)
-        let queryStart = SignatureV2.appendStringToSign(verb: verb, hostLine: parts.hostLine, path: parts.path,
-                                                        ordered: SignatureV2.signingOrder(all, excluding: "Signature"),
-                                                        to: &stringToSign)
-        let signature = SignatureV2.signatureBytes(stringToSign, secretKey: credentials.secretKey, method: signatureMethod)
-        var wireBytes = Array(stringToSign[queryStart...])
-        wireBytes.append(contentsOf: "&Signature=".utf8)
-        PercentEncoding.appendEncoded(bytes: signature, to: &wireBytes)
+        let wireBytes = StringToSignBuffer.with(verb: verb, hostLine: hostLine, path: signingPath, supplied, common,
+                                                excluding: "Signature") { buffer in
+            SignatureV2.withSignature(of: buffer.message, secretKey: credentials.secretKey, method: signatureMethod) { signature in
+                buffer.append("&Signature=")
+                buffer.appendEncoded(signature)
+                return Data(buffer: buffer.queryAndAppended)
+            }
+        }
 
-        var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
+        var headers = ["Host": hostLine, "Accept": "application/xml, text/xml"]
         switch httpMethod {
         case .get:
             let base = endpoint.absoluteString.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
@@ -175,12 +179,17 @@ public final class FPSAPIClient: FPSActions, Sendable {
             return HTTPRequest(method: verb, url: url, headers: headers, body: nil)
         case .post:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: Data(wireBytes))
+            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: wireBytes)
         }
     }
 
-    /// The names `signedRequest` sets itself; a supplied parameter with one of them is dropped.
-    private static let addedNames: Set<String> = ["Action", "AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Version", "Signature"]
+    /// True for the names `signedRequest` sets itself. A supplied parameter with one of them is dropped.
+    private static func isAddedName(_ name: String) -> Bool {
+        switch name {
+        case "Action", "AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Version", "Signature": return true
+        default: return false
+        }
+    }
 
     /// `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, the form boto and the Ruby gems sent.
     ///

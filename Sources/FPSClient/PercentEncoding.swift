@@ -43,6 +43,9 @@ public enum PercentEncoding {
         }
     }
 
+    /// Upper-case hex digits by value, as a literal that needs no lazy initialisation.
+    static var upperHexDigits: StaticString { "0123456789ABCDEF" }
+
     @inline(__always)
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10

@@ -16,16 +16,17 @@ public enum SignatureMethod: String, Sendable, CaseIterable {
 public enum SignatureV2 {
     /// Builds the canonical query from decoded parameters, leaving out `excluding`.
     public static func canonicalQuery(_ parameters: [QueryParameter], excluding: String) -> String {
-        var output: [UInt8] = []
-        appendQuery(signingOrder(parameters, excluding: excluding), to: &output)
-        return String(decoding: output, as: UTF8.self)
+        StringToSignBuffer.with(verb: "", hostLine: "", path: "/", parameters, excluding: excluding) { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer.message[buffer.queryStart...]), as: UTF8.self)
+        }
     }
 
     /// Encodes each path segment and keeps the `/` separators; an empty path becomes `/`.
     public static func canonicalPath(_ path: String) -> String {
         if path.isEmpty { return "/" }
         // A path of unreserved bytes and `/` encodes to itself, which is the usual case.
-        if path.utf8.allSatisfy({ $0 == UInt8(ascii: "/") || PercentEncoding.isUnreserved($0) }) { return path }
+        var probe = path
+        if probe.withUTF8({ $0.allSatisfy { $0 == UInt8(ascii: "/") || PercentEncoding.isUnreserved($0) } }) { return path }
         return path.split(separator: "/", omittingEmptySubsequences: false)
             .map { PercentEncoding.encode(String($0)) }
             .joined(separator: "/")
@@ -37,102 +38,62 @@ public enum SignatureV2 {
         verb: String, hostLine: String, path: String,
         parameters: [QueryParameter], excluding: String
     ) -> String {
-        var output: [UInt8] = []
-        appendStringToSign(verb: verb.uppercased(), hostLine: hostLine, path: path,
-                           ordered: signingOrder(parameters, excluding: excluding), to: &output)
-        return String(decoding: output, as: UTF8.self)
+        StringToSignBuffer.with(verb: verb.uppercased(), hostLine: hostLine, path: path, parameters, excluding: excluding) { buffer in
+            String(decoding: buffer.message, as: UTF8.self)
+        }
     }
 
     /// Returns the base64 HMAC of `message` under the UTF-8 bytes of `secretKey`.
     public static func sign(_ message: String, secretKey: String, method: SignatureMethod) -> String {
-        String(decoding: signatureBytes(Array(message.utf8), secretKey: secretKey, method: method), as: UTF8.self)
-    }
-
-    // MARK: - Byte-level assembly
-    //
-    // Signing is string assembly around one HMAC. Building the pieces as bytes in one buffer,
-    // and hashing that buffer directly, avoids the intermediate Strings and copies that
-    // otherwise cost several times the HMAC itself.
-
-    /// Returns every parameter but `excluding`, sorted by the UTF-8 bytes of the name.
-    static func signingOrder(_ parameters: [QueryParameter], excluding: String) -> [QueryParameter] {
-        var kept = parameters.filter { $0.name != excluding }
-        kept.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        return kept
-    }
-
-    /// Appends `name=value` pairs joined by `&`, each side SigV2-encoded, in the given order.
-    static func appendQuery(_ ordered: [QueryParameter], to output: inout [UInt8]) {
-        for (index, parameter) in ordered.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: "&")) }
-            PercentEncoding.appendEncoded(parameter.name, to: &output)
-            output.append(UInt8(ascii: "="))
-            PercentEncoding.appendEncoded(parameter.value, to: &output)
+        var message = message
+        return message.withUTF8 { bytes in
+            withSignature(of: bytes, secretKey: secretKey, method: method) { String(decoding: $0, as: UTF8.self) }
         }
     }
 
-    /// Appends the string to sign: `verb` as given, the lower-cased host line, the encoded path
-    /// and the canonical query of `ordered`, joined by LF. Returns the offset where the query starts.
-    @discardableResult
-    static func appendStringToSign(verb: String, hostLine: String, path: String, ordered: [QueryParameter],
-                                   to output: inout [UInt8]) -> Int {
-        output.append(contentsOf: verb.utf8)
-        output.append(UInt8(ascii: "\n"))
-        if hostLine.utf8.allSatisfy({ $0 < 0x80 }) {
-            for byte in hostLine.utf8 {
-                output.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
-            }
-        } else {
-            output.append(contentsOf: hostLine.lowercased().utf8)
-        }
-        output.append(UInt8(ascii: "\n"))
-        output.append(contentsOf: canonicalPath(path).utf8)
-        output.append(UInt8(ascii: "\n"))
-        let queryStart = output.count
-        appendQuery(ordered, to: &output)
-        return queryStart
-    }
+    // MARK: - Signature bytes
 
-    private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// A computed literal rather than a stored table, so reading it needs no lazy initialisation.
+    private static var base64Alphabet: StaticString { "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
 
-    /// Returns the base64 HMAC of `message` under the UTF-8 bytes of `secretKey`, as ASCII bytes.
-    static func signatureBytes(_ message: [UInt8], secretKey: String, method: SignatureMethod) -> [UInt8] {
-        var key = secretKey
-        return key.withUTF8 { keyBuffer in
-            message.withUnsafeBufferPointer { messageBuffer in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { digest in
-                    var length: UInt32 = 0
-                    let algorithm = method == .hmacSHA256 ? EVP_sha256() : EVP_sha1()
-                    HMAC(algorithm, keyBuffer.baseAddress, Int32(keyBuffer.count),
-                         messageBuffer.baseAddress, messageBuffer.count, digest.baseAddress, &length)
-                    return base64(UnsafeBufferPointer(rebasing: digest[0..<Int(length)]))
-                }
+    /// Computes the HMAC of `message` under the UTF-8 bytes of `secretKey` through a reused
+    /// libcrypto context, and calls `body` with its base64 form as ASCII bytes.
+    static func withSignature<Result>(of message: UnsafeBufferPointer<UInt8>, secretKey: String, method: SignatureMethod,
+                                      _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { digest in
+            let length = HMACContextPool.shared.authenticate(message, secretKey: secretKey, method: method, digest: digest.baseAddress!)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: (Int(EVP_MAX_MD_SIZE) + 2) / 3 * 4) { encoded in
+                let count = base64(UnsafeBufferPointer(rebasing: digest[0..<length]), into: encoded.baseAddress!)
+                return body(UnsafeBufferPointer(rebasing: encoded[0..<count]))
             }
         }
     }
 
-    /// Standard base64 with `=` padding and no line breaks, as `Data.base64EncodedString()` gives.
-    static func base64(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+    /// Standard base64 with `=` padding and no line breaks, as `Data.base64EncodedString()`
+    /// gives. Writes `(bytes.count + 2) / 3 * 4` bytes to `output` and returns that count.
+    static func base64(_ bytes: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) -> Int {
+        let alphabet = base64Alphabet.utf8Start
         var index = 0
+        var position = 0
         while index + 3 <= bytes.count {
             let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output.append(base64Alphabet[Int(chunk >> 18 & 63)])
-            output.append(base64Alphabet[Int(chunk >> 12 & 63)])
-            output.append(base64Alphabet[Int(chunk >> 6 & 63)])
-            output.append(base64Alphabet[Int(chunk & 63)])
+            output[position] = alphabet[Int(chunk >> 18 & 63)]
+            output[position + 1] = alphabet[Int(chunk >> 12 & 63)]
+            output[position + 2] = alphabet[Int(chunk >> 6 & 63)]
+            output[position + 3] = alphabet[Int(chunk & 63)]
             index += 3
+            position += 4
         }
         let rest = bytes.count - index
         if rest > 0 {
             let chunk = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-            output.append(base64Alphabet[Int(chunk >> 18 & 63)])
-            output.append(base64Alphabet[Int(chunk >> 12 & 63)])
-            output.append(rest == 2 ? base64Alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "="))
-            output.append(UInt8(ascii: "="))
+            output[position] = alphabet[Int(chunk >> 18 & 63)]
+            output[position + 1] = alphabet[Int(chunk >> 12 & 63)]
+            output[position + 2] = rest == 2 ? alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "=")
+            output[position + 3] = UInt8(ascii: "=")
+            position += 4
         }
-        return output
+        return position
     }
 
     /// Compares two signatures in time independent of where they first differ.

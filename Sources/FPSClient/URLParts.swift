@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// An absolute http or https URL split into the pieces a SigV2 string to sign needs.
 ///
@@ -104,20 +103,6 @@ struct URLParts: Equatable {
         }
         guard let path = PercentEncoding.decode(rawPath, plusAsSpace: false) else { return .failure(.invalidPathEscape) }
         return .success(URLParts(scheme: scheme, host: host.lowercased(), port: port, path: path, rawPath: String(rawPath), rawQuery: rawQuery))
-    }
-}
-
-extension URLParts {
-    /// The last URL parsed through `parseCached`. Signers parse the same endpoint on every
-    /// call, so one entry saves the parse; the full text is compared, so a hit is exact.
-    private static let lastParsed = Mutex<(text: String, parts: URLParts)?>(nil)
-
-    /// `parse(text)` as an optional, remembering the last success.
-    static func parseCached(_ text: String) -> URLParts? {
-        if let hit = lastParsed.withLock({ $0 }), hit.text == text { return hit.parts }
-        guard case .success(let parts) = parse(text) else { return nil }
-        lastParsed.withLock { $0 = (text, parts) }
-        return parts
     }
 }
 
