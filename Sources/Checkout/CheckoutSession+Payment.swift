@@ -162,7 +162,7 @@ extension CheckoutSession {
     /// same parameters and CallerReference, after the waits of `RetryPolicy`. Settle and Cancel
     /// have no CallerReference, so before re-sending one, and before the first try when
     /// `checkStatusFirst`, the target's status shows whether an earlier call already arrived.
-    /// Earlier journal entries of the same request that never got an answer are closed in
+    /// Earlier journal entries of the same request that never got a response are closed in
     /// the commit that opens the new one.
     func run(_ call: MoneyCall, checkStatusFirst: Bool) async {
         do {
@@ -548,7 +548,7 @@ extension CheckoutSession {
         }
     }
 
-    /// Reloads the shown order after recovery, tells the clerk what was recovered, and starts
+    /// Reloads the shown order after recovery, shows the clerk what was recovered, and starts
     /// polling what is still Pending.
     private func finishRecovery(_ results: [RecoveredIntent]) {
         update { state, _ in state.busyStep = nil }

@@ -9,7 +9,7 @@ public struct RecoveredIntent: Sendable, Equatable {
         case transaction(id: String, status: TransactionStatus, statusCode: String?)
         /// The endpoint rejected the request, so it created no transaction.
         case notCreated(reason: String)
-        /// No usable answer arrived; the request stays open in the journal.
+        /// No usable response arrived, so the request stays open in the journal.
         case unknown(reason: String)
         /// Another live session holds the order's lease, so this one left it alone.
         case busy(owner: String)
@@ -158,7 +158,7 @@ public final class IntentRecovery: Sendable {
                 }
             }
         }
-        // A refund whose call failed without an answer stays Requested with its journal entry closed.
+        // A refund whose call failed without a response stays Requested with its journal entry closed.
         for refund in (try? ledger.refunds(orderID: orderID)) ?? [] where refund.status == .requested {
             guard !refundReferences.contains(refund.callerReference) else { continue }
             results.append(await resendRefund(reference: refund.callerReference, orderID: orderID, superseding: []))

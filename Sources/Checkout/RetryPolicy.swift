@@ -18,7 +18,7 @@ struct RetryPolicy: Sendable {
         maxDelay = configuration.maxRetryDelay
     }
 
-    /// The capped exponential wait after `attempt`, before jitter.
+    /// Returns the capped exponential wait after `attempt`, before jitter.
     func nominalDelay(afterAttempt attempt: Int) -> Duration {
         var delay = baseDelay
         for _ in 1..<max(1, attempt) {
@@ -28,7 +28,7 @@ struct RetryPolicy: Sendable {
         return min(delay, maxDelay)
     }
 
-    /// The wait after `attempt`, with jitter from `generator`.
+    /// Returns the wait after `attempt`, with jitter drawn from `generator`.
     func delay<G: RandomNumberGenerator>(afterAttempt attempt: Int, using generator: inout G) -> Duration {
         let nominal = nominalDelay(afterAttempt: attempt)
         let fraction = Double.random(in: 0.5...1.0, using: &generator)
@@ -51,7 +51,7 @@ struct RetryPolicy: Sendable {
         }
     }
 
-    /// A few words on what went wrong, for "waiting 0.8 s after HTTP 503".
+    /// Returns a few words on what went wrong, for "waiting 0.8 s after HTTP 503".
     static func shortReason(_ error: FPSError) -> String {
         switch error {
         case .service(let code, _, _, let status): return "HTTP \(status) \(code)"
@@ -62,7 +62,7 @@ struct RetryPolicy: Sendable {
         }
     }
 
-    /// The busy-step text while waiting, such as "Pay, attempt 2 of 4: waiting 0.8 s after HTTP 503".
+    /// Returns the busy-step text while waiting, such as "Pay, attempt 2 of 4: waiting 0.8 s after HTTP 503".
     func waitingStep(action: String, nextAttempt: Int, delay: Duration, after error: FPSError) -> String {
         "\(action), attempt \(nextAttempt) of \(maxAttempts): waiting \(Self.seconds(delay)) after \(Self.shortReason(error))"
     }

@@ -4,7 +4,7 @@ import SQLiteStore
 /// The result of trying to take an order's lease.
 public enum LeaseClaim: Sendable, Equatable {
     case claimed
-    /// Another live session holds the order until `until`.
+    /// Another live session has the order's lease until `until`.
     case heldBy(owner: String, until: Date)
 }
 
@@ -48,7 +48,7 @@ extension Ledger {
         }
     }
 
-    /// Returns the order's lease holder and end, or nil when nobody holds it.
+    /// Returns the order's lease owner and end, or nil when the order has no owner.
     public func lease(orderID: Int64) throws -> (owner: String, until: Date)? {
         guard let row = try database.query("SELECT owner, lease_until FROM orders WHERE id = ?", [.integer(orderID)]).first,
               let owner = row.text("owner") else { return nil }
@@ -113,7 +113,7 @@ extension Ledger {
     // MARK: Journal entries with an unknown outcome
 
     /// Writes the intent of a call that re-sends earlier unfinished entries, and closes those
-    /// as `interrupted` in the same commit, so at every instant exactly one open entry says
+    /// as `interrupted` in the same commit, so at every instant exactly one open entry records that
     /// the request may be in flight. Returns the new entry id.
     public func beginCall(orderID: Int64, action: String, callerReference: String?, transactionID: String?,
                           amountMinor: Int64?, currency: String?, parameters: String, phase: String? = nil,

@@ -23,7 +23,7 @@ enum DriveCommand {
         OptionSpec(name: "pending-seconds", valueName: "SECONDS", help: "Embedded sandbox only: how long transactions stay Pending (default 2)."),
         OptionSpec(name: "max-attempts", valueName: "N", help: "Attempts per money-moving call, 1 to 20 (default 4)."),
         OptionSpec(name: "retry-base-ms", valueName: "MILLISECONDS", help: "Wait before the second attempt, 1 to 60000 (default 250)."),
-        OptionSpec(name: "max-retry-ms", valueName: "MILLISECONDS", help: "Longest wait between attempts, 1 to 600000 (default 4000)."),
+        OptionSpec(name: "max-retry-ms", valueName: "MILLISECONDS", help: "Maximum wait between attempts, 1 to 600000 (default 4000)."),
         OptionSpec(name: "poll-ms", valueName: "MILLISECONDS", help: "Time between status checks of a Pending transaction, 10 to 60000 (default 1000)."),
         OptionSpec(name: "timeout", valueName: "SECONDS", help: "Time limit for each HTTP request, 1 to 300 (default 10)."),
         OptionSpec(name: "stall-seconds", valueName: "SECONDS", help: "Give up with exit code 1 when one order makes no progress for this long, 1 to 3600 (default 300)."),

@@ -126,7 +126,7 @@ enum ReconcileCommand {
         comparison.failuresInARow >= unreachableLimit
     }
 
-    /// The ledger's refund status word for an endpoint status.
+    /// Returns the ledger's refund status word for an endpoint status.
     static func refundWord(_ status: TransactionStatus) -> String {
         switch status {
         case .success: return LedgerRefundStatus.success.rawValue

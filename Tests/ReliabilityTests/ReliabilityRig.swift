@@ -110,7 +110,7 @@ final class ReliabilityRig: @unchecked Sendable {
         return code
     }
 
-    /// The size in bytes of a clerk's stderr log so far.
+    /// Returns the size in bytes of a clerk's stderr log so far.
     func driveLogSize(desk: String) -> UInt64 {
         let path = directory.appendingPathComponent("drive-\(desk).err").path
         return ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64) ?? 0
@@ -127,7 +127,13 @@ final class ReliabilityRig: @unchecked Sendable {
         }.count
     }
 
-    /// The last lines of a clerk's stderr, for failure messages.
+    /// Counts the "Recovered …" notices in a clerk's stderr: starts that found open requests.
+    func recoveryNotices(desk: String) -> Int {
+        let text = (try? String(contentsOfFile: directory.appendingPathComponent("drive-\(desk).err").path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { $0.hasPrefix("notice") && $0.contains("): Recovered ") }.count
+    }
+
+    /// Returns the last lines of a clerk's stderr, for failure messages.
     func driveLog(desk: String, lines: Int = 15) -> String {
         let text = (try? String(contentsOfFile: directory.appendingPathComponent("drive-\(desk).err").path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
@@ -135,10 +141,10 @@ final class ReliabilityRig: @unchecked Sendable {
 
     // MARK: Checking the ledger against the sandbox
 
-    /// Compares the ledger with the sandbox's own database and returns every problem found:
-    /// an order with a money call that is not final or has an open journal entry, more than
-    /// one charge or reserve per order, amounts that differ, or a sandbox transaction the
-    /// ledger does not know.
+    /// Compares the ledger with the sandbox's own database and returns every problem found.
+    /// A problem is an order with a money call that is not final or has an open journal entry,
+    /// more than one charge or reserve per order, amounts that differ, or a sandbox transaction
+    /// missing from the ledger.
     func audit() throws -> LedgerAudit {
         let ledger = try SQLiteDatabase(path: ledgerPath)
         let sandbox = try SQLiteDatabase(path: sandboxDataPath)

@@ -44,7 +44,7 @@ struct ReliabilityTests {
         var killed = 0
         let rounds = 100
         for round in 0..<rounds {
-            // Each round asks for three more finished orders and kills the clerk a seeded
+            // Each round requests three more finished orders and kills the clerk a seeded
             // 0 to 24 ms after its first, second or third Pay, Reserve or Settle request left.
             let seed = generator.next()
             let requestNumber = 1 + Int(seed % 3)
@@ -77,7 +77,10 @@ struct ReliabilityTests {
         let audit = try rig.audit()
         #expect(audit.succeeded == 3 * rounds, "\(audit.summary)")
         #expect(killed >= rounds * 9 / 10, "only \(killed) of \(rounds) runs were still running when the kill came")
-        print("crash test: \(killed) of \(rounds) clerks killed, \(audit.summary), master seed \(Self.masterSeed), in \(ContinuousClock.now - started)")
+        // Kills that land between a request and its recorded outcome leave work for recovery.
+        let recoveries = rig.recoveryNotices(desk: "crash")
+        #expect(recoveries >= 10, "only \(recoveries) restarts recovered an open request")
+        print("crash test: \(killed) of \(rounds) clerks killed, \(recoveries) restarts recovered open requests, \(audit.summary), master seed \(Self.masterSeed), in \(ContinuousClock.now - started)")
         await rig.stopSandbox()
     }
 
@@ -151,7 +154,7 @@ struct LeaseTests {
     @Test("dead process id is detected")
     func deadOwner() {
         #expect(IntentRecovery.isOwnerAlive("desk:\(getpid()):abc"))
-        // Process id 2^22 + 1 is above Linux's default pid_max, so no process has it.
+        // Linux caps pid_max at 2^22 (PID_MAX_LIMIT), so no process has id 2^22 + 1.
         #expect(!IntentRecovery.isOwnerAlive("desk:4194305:abc"))
     }
 
