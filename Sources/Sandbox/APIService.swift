@@ -357,33 +357,94 @@ enum RequestSignature {
 
 /// ISO 8601 timestamps as FPS requests carry them.
 enum ISO8601Timestamp {
-    /// Parses `YYYY-MM-DDThh:mm:ss`, optional fraction, then `Z` or `±hh:mm`. A value without a
-    /// zone is rejected: it would be read in an unknown local time.
+    /// Parses `YYYY-MM-DDThh:mm:ss`, optional fraction of 1 to 9 digits, then `Z` or `±hh:mm`,
+    /// all in ASCII. A value without a zone is rejected, because it would be read in an unknown local time.
+    ///
+    /// A fixed-format scanner rather than a Regex or Calendar, because every signed API request
+    /// checks its Timestamp and compiling the pattern cost more than the rest of a status read.
+    /// Dates are proleptic Gregorian, which matches Foundation's calendar from 1583 on.
     static func parse(_ text: String) -> Date? {
-        let pattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
-        guard let match = text.wholeMatch(of: pattern),
-              let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
-              let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6),
-              (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
-        else { return nil }
+        var text = text
+        return text.withUTF8 { bytes in parse(bytes) }
+    }
 
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        guard let days = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!),
-              days.contains(day), var date = calendar.date(from: components)
-        else { return nil }
-
-        if let fraction = match.7, let value = Double("0" + fraction) { date += value }
-        let zone = match.8
-        if zone != "Z" {
-            let sign: Double = zone.hasPrefix("-") ? -1 : 1
-            let hours = Double(zone.dropFirst().prefix(2)) ?? 0
-            let minutes = Double(zone.suffix(2)) ?? 0
-            guard hours <= 23, minutes <= 59 else { return nil }
-            date -= sign * (hours * 3600 + minutes * 60)
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        // The shortest form is `2011-10-03T15:19:41Z`, 20 bytes.
+        guard bytes.count >= 20 else { return nil }
+        func number(_ offset: Int, _ digits: Int) -> Int? {
+            var value = 0
+            for index in offset..<(offset + digits) {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
         }
+        func separator(_ offset: Int, _ expected: Unicode.Scalar) -> Bool { bytes[offset] == UInt8(ascii: expected) }
+
+        guard let year = number(0, 4), separator(4, "-"), let month = number(5, 2), separator(7, "-"),
+              let day = number(8, 2), separator(10, "T"), let hour = number(11, 2), separator(13, ":"),
+              let minute = number(14, 2), separator(16, ":"), let second = number(17, 2),
+              (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second),
+              (1...daysInMonth(month, year: year)).contains(day)
+        else { return nil }
+
+        var position = 19
+        var fraction: Double?
+        if bytes[position] == UInt8(ascii: ".") {
+            var digits = 0
+            var value = 0
+            position += 1
+            while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
+                value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+                digits += 1
+                position += 1
+                guard digits <= 9 else { return nil }
+            }
+            guard digits >= 1 else { return nil }
+            // Both operands are exact in a Double, so the quotient is the correctly rounded
+            // value that Double("0.fff") gives.
+            var scale = 1.0
+            for _ in 0..<digits { scale *= 10 }
+            fraction = Double(value) / scale
+        }
+
+        var offsetSeconds: Double?
+        let rest = bytes.count - position
+        if rest == 1 && bytes[position] == UInt8(ascii: "Z") {
+            offsetSeconds = nil
+        } else if rest == 6, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"),
+                  let hours = number(position + 1, 2), separator(position + 3, ":"), let minutes = number(position + 4, 2) {
+            guard hours <= 23, minutes <= 59 else { return nil }
+            let sign: Double = bytes[position] == UInt8(ascii: "-") ? -1 : 1
+            offsetSeconds = sign * (Double(hours) * 3600 + Double(minutes) * 60)
+        } else {
+            return nil
+        }
+
+        let days = daysSince1970(year: year, month: month, day: day)
+        var date = Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
+        if let fraction { date += fraction }
+        if let offsetSeconds { date -= offsetSeconds }
         return date
+    }
+
+    private static func daysInMonth(_ month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (the days-from-civil algorithm).
+    private static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     static func format(_ date: Date) -> String {
