@@ -19,7 +19,7 @@ extension ConsoleModel {
 
         localNotice = nil
         if isLocked { return handleLockedKey(key, now: now) }
-        if isScreenTooSmall { return handleKeyWhileTooSmall(key, now: now) }
+        if isScreenTooSmall, let effects = handleKeyWhileTooSmall(key, now: now) { return effects }
         // The lock's Ctrl key works over a dialog too, which waits behind the lock unanswered.
         if overlay != nil, !key.typesText, KeyTable.command(for: key, scope: .everywhere, focusIsTextField: true) == .lock {
             return lock(now: now)
@@ -42,13 +42,13 @@ extension ConsoleModel {
         return []
     }
 
-    /// Below the minimum size the clerk cannot see fields or dialogs, so only quitting,
-    /// its y/N answer and redraw act; other keys are dropped rather than typed or confirmed blind.
-    private mutating func handleKeyWhileTooSmall(_ key: Key, now: Date) -> [ConsoleEffect] {
-        if overlay == .confirmQuit { return handleOverlayKey(key) }
-        guard let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: false),
-              command == .quit || command == .redraw else { return [] }
-        return run(command, now: now)
+    /// Below the minimum size keys work as usual, so type-ahead from before a resize is kept.
+    /// The exception is a money confirmation, whose restated amount the clerk cannot see: it
+    /// takes no `y` until the window is large enough again, and other keys still close it as No.
+    private mutating func handleKeyWhileTooSmall(_ key: Key, now: Date) -> [ConsoleEffect]? {
+        guard let overlay, overlay.movesMoney, key == .character("y") || key == .character("Y") else { return nil }
+        localNotice = LocalNotice(text: "Enlarge the window to see the amount before confirming.", isProblem: true)
+        return []
     }
 
     /// Treats Ctrl-C (SIGINT) like the quit key, unless the quit question is already up.
@@ -118,6 +118,15 @@ extension ConsoleModel {
     }
 
     private mutating func runCheckoutCommand(_ command: ConsoleCommand, now: Date) -> [ConsoleEffect] {
+        // A typed line still on its way to the checkout is not in `state` yet, so F2 pressed
+        // right after Enter would be refused here. The checkout runs intents in order and
+        // checks them itself, so these two go straight to it.
+        if pendingLine != nil, command == .buildURL {
+            return [.send(.buildURL)]
+        }
+        if pendingLine != nil, command == .toggleMode {
+            return [.send(.setMode(state.mode == .payNow ? .reserveThenSettle : .payNow))]
+        }
         let availability = KeyTable.availability(of: command, state: state, canPlayCustomer: canPlayCustomer)
         guard availability.allowed else {
             localNotice = LocalNotice(text: availability.reason, isProblem: true)
@@ -249,8 +258,8 @@ extension ConsoleModel {
             default: break
             }
         case .qrCode:
-            // The QR view closes on its own keys, Esc or Enter; other keys are ignored so a
-            // stray letter cannot act on an order the clerk cannot see.
+            // The QR view closes on its own keys, Esc or Enter, and copies on the copy keys.
+            // Other keys are ignored, so a stray letter cannot act on an order the clerk cannot see.
             switch key {
             case .escape, .enter, .control("e"), .character("v"), .character("q"), .function(10):
                 overlay = nil

@@ -7,7 +7,7 @@ extension ConsoleModel {
     mutating func openOrders() -> [ConsoleEffect] {
         screen = .orders
         orders.isEditingSearch = false
-        return [.loadOrders(orders.restart())]
+        return [.loadOrders(orders.restart(clearRows: true))]
     }
 
     mutating func closeOrders() -> [ConsoleEffect] {
@@ -49,7 +49,7 @@ extension ConsoleModel {
             let index = all.firstIndex(of: orders.filter) ?? 0
             let step = command == .cycleFilter ? 1 : all.count - 1
             orders.filter = all[(index + step) % all.count]
-            query = orders.restart()
+            query = orders.restart(clearRows: true)
         case .cancel:
             if orders.isEditingSearch || !orders.search.isEmpty {
                 orders.isEditingSearch = false

@@ -38,6 +38,14 @@ enum Overlay: Equatable {
     case refundAmount(TextField, problem: String?)
     case confirmRefund(amount: String?)
     case confirmCancel
+
+    /// Whether `y` here moves money or releases a hold.
+    var movesMoney: Bool {
+        switch self {
+        case .confirmPay, .confirmReserve, .confirmSettle, .confirmRefund, .confirmCancel: return true
+        case .help, .qrCode, .confirmQuit, .settleAmount, .refundAmount: return false
+        }
+    }
 }
 
 /// A typed line sent to the checkout. The fields clear at once, so the clerk can type the
@@ -184,7 +192,7 @@ struct ConsoleModel {
 
         if newState.phase != previous.phase {
             if previous.phase == .awaitingReturn, newState.phase != .assembling { returnURI.clear() }
-            // The customer has answered the URL, so the QR code would only invite a second try.
+            // The customer has come back from the URL, so the QR code would only invite a second try.
             if overlay == .qrCode, newState.phase != .awaitingReturn { overlay = nil }
             if let target = Self.preferredFocus(for: newState.phase) { focus = target }
             selectDefaultAction()

@@ -67,7 +67,10 @@ struct OrdersList: Equatable {
     var selectedRow: OrderSummary? { rows.indices.contains(selected) ? rows[selected] : nil }
 
     /// Starts a fresh query from the first page, for a new filter or search text.
-    mutating func restart() -> OrdersQuery {
+    /// `clearRows` empties the list until the answer arrives, so rows of the previous filter
+    /// never show under the new one. Search typing keeps them, to avoid a flicker per key.
+    mutating func restart(clearRows: Bool = false) -> OrdersQuery {
+        if clearRows { rows = [] }
         selected = 0
         limit = Self.pageSize
         return nextQuery()

@@ -1,7 +1,7 @@
 import CQRencode
 
 /// A QR code symbol from libqrencode at error-correction level L, drawn with half-block
-/// characters: each text row holds two module rows, with a quiet zone of two modules.
+/// characters: each text row contains two module rows, with a quiet zone of two modules.
 struct QRSymbol: Equatable {
     static let quietZone = 2
 
@@ -10,7 +10,7 @@ struct QRSymbol: Equatable {
     /// Row-major, true for a dark module.
     let modules: [Bool]
 
-    /// Encodes `text` as bytes with the smallest version that holds it, or nil when it is
+    /// Encodes `text` as bytes with the smallest version that fits it, or returns nil when it is
     /// too long for any QR version (about 2,950 bytes at level L).
     static func encode(_ text: String) -> QRSymbol? {
         guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1) else { return nil }
@@ -26,8 +26,8 @@ struct QRSymbol: Equatable {
     /// Text rows the drawing takes: two module rows per text row, rounded up.
     var drawnHeight: Int { (drawnWidth + 1) / 2 }
 
-    /// Whether the module at (x, y) of the drawing is dark; the quiet zone and anything
-    /// outside the symbol are light.
+    /// Returns whether the module at (x, y) of the drawing is dark. The quiet zone and
+    /// anything outside the symbol are light.
     func isDark(x: Int, y: Int) -> Bool {
         let column = x - Self.quietZone
         let row = y - Self.quietZone
@@ -35,7 +35,7 @@ struct QRSymbol: Equatable {
         return modules[row * size + column]
     }
 
-    /// The drawing as text rows, for a theme role that puts dark modules in the foreground.
+    /// Returns the drawing as text rows, for a theme role that puts dark modules in the foreground.
     func halfBlockRows() -> [String] {
         (0..<drawnHeight).map { textRow in
             String((0..<drawnWidth).map { x -> Character in

@@ -102,6 +102,8 @@ enum ScreenComposer {
             rows[2] = "[LOCKED] Resize the window, then press Enter to unlock."
         } else if model.overlay == .confirmQuit {
             rows.append("Quit with order \(model.state.orderID) open? (y/N)")
+        } else if model.overlay?.movesMoney == true {
+            rows.append("A confirmation is open. Enlarge the window to see the amount, or press Esc.")
         } else if model.overlay != nil {
             rows.append("A dialog is open; it returns when the window is large enough.")
         }

@@ -36,7 +36,10 @@ import Testing
         var model = Fixture.model(Fixture.state())
         _ = model.press([.function(11)])
         let first = query(model)
+        model.ordersLoaded([Self.order("9", .assembling)], for: first)
         _ = model.press([.character("f")])
+        // Rows of the previous filter are gone at once, not only when the answer arrives.
+        #expect(model.orders.rows.isEmpty)
         model.ordersLoaded([Self.order("1", .failed)], for: first)
         #expect(model.orders.rows.isEmpty)
         #expect(model.orders.isLoading)
@@ -181,15 +184,43 @@ import Testing
     }
 }
 
+@Suite struct TypeAheadTests {
+    @Test func buildURLRightAfterEnterGoesToCheckout() {
+        // The line is not in the state yet, but the checkout runs intents in order.
+        var model = Fixture.model(Fixture.state())
+        _ = model.type("Mug")
+        _ = model.press([.enter])
+        _ = model.type("2")
+        _ = model.press([.enter])
+        _ = model.type("3.00")
+        #expect(model.press([.enter, .function(2)]) == ["addLine(Mug|2|3.00)", "buildURL"])
+    }
+
+    @Test func buildURLWithoutLinesIsRefusedHere() {
+        var model = Fixture.model(Fixture.state())
+        #expect(model.press([.function(2)]) == [])
+        #expect(model.localNotice?.text == "Add at least one line first.")
+    }
+}
+
 @Suite struct TooSmallModelTests {
-    @Test func keysAreDroppedButQuitWorks() {
-        var model = Fixture.model(Fixture.state(.authorized, lines: [Fixture.widget], url: Fixture.url))
+    @Test func typingContinuesWhileTooSmall() {
+        var model = Fixture.model(Fixture.state())
         model.isScreenTooSmall = true
-        #expect(model.press([.function(5), .character("y")]) == [])
-        #expect(model.overlay == nil)
-        #expect(model.press([.function(10)]) == [])
-        #expect(model.overlay == .confirmQuit)
-        #expect(model.press([.character("y")]) == ["quit"])
+        _ = model.type("Lamp")
+        #expect(model.description.text == "Lamp")
+        #expect(model.press([.function(10), .character("y")]) == ["quit"])
+    }
+
+    @Test func moneyNotConfirmedBlind() {
+        var model = Fixture.model(Fixture.state(.authorized, lines: [Fixture.widget], url: Fixture.url))
+        #expect(model.press([.function(5)]) == [])
+        model.isScreenTooSmall = true
+        #expect(model.press([.character("y")]) == [])
+        #expect(model.overlay == .confirmPay)
+        #expect(model.localNotice?.text == "Enlarge the window to see the amount before confirming.")
+        model.isScreenTooSmall = false
+        #expect(model.press([.character("y")]) == ["pay"])
     }
 }
 
@@ -223,7 +254,7 @@ import Testing
         let rows = symbol.halfBlockRows()
         #expect(rows.count == 13)
         #expect(rows.allSatisfy { $0.count == 25 })
-        // The quiet zone: the first text row holds module rows 0 and 1, both light.
+        // The quiet zone: the first text row contains module rows 0 and 1, both light.
         #expect(rows[0] == String(repeating: " ", count: 25))
         #expect(rows[1].hasPrefix("  █▀▀▀▀▀█"))
     }

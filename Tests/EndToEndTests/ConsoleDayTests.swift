@@ -143,7 +143,7 @@ struct ConsoleDayTests {
         try await console.tmux.waitFor("the quit dialog to close") { !$0.contains("(y/N)") }
         #expect(try console.tmux.isRunning())
 
-        // Ctrl-C is trapped and asks the same question.
+        // Ctrl-C is trapped and opens the same question.
         try console.tmux.send("C-c")
         try await console.tmux.waitFor(text: "Quit fps-checkout? (y/N)")
         try console.tmux.send("y")
@@ -154,9 +154,43 @@ struct ConsoleDayTests {
         #expect(try !console.tmux.isRunning())
     }
 
+    /// The README's count: a two-line Pay takes 11 keys besides the typed description,
+    /// quantity and price characters. Waits between keys let the checkout catch up; they
+    /// are not keys.
+    @Test func twoLinePayInElevenKeys() async throws {
+        let console = try await ConsoleUnderTest.start()
+        var keys: [String] = []
+        func press(_ key: String) throws {
+            keys.append(key)
+            try console.tmux.send(key)
+        }
+
+        for (description, quantity, price) in [("Mug", "2", "3.00"), ("Tea", "1", "1.50")] {
+            try console.tmux.type(description)
+            try press("Enter")
+            try console.tmux.type(quantity)
+            try press("Enter")
+            try console.tmux.type(price)
+            try press("Enter")
+            try await console.tmux.waitFor(text: "\(description) ")
+        }
+        try await console.tmux.waitFor(text: "Total USD 7.50")
+        try press("F2")
+        try await console.tmux.waitFor(text: "Awaiting return URI")
+        try press("F8")
+        try await console.tmux.waitFor(text: "The sandbox customer approved")
+        try press("Enter")
+        try await console.tmux.waitFor(text: "Press Pay to charge")
+        try press("Enter")
+        try await console.tmux.waitFor(text: "Pay USD 7.50 on SANDBOX? (y/N)")
+        try press("y")
+        try await console.tmux.waitFor(text: "Paid USD 7.50")
+        #expect(keys == ["Enter", "Enter", "Enter", "Enter", "Enter", "Enter", "F2", "F8", "Enter", "Enter", "y"])
+    }
+
     // MARK: - Helpers
 
-    /// The parameter strings of every SGR sequence (`ESC [ ... m`) in `text`.
+    /// Returns the parameter strings of every SGR sequence (`ESC [ ... m`) in `text`.
     static func sgrParameters(in text: String) -> [String] {
         let expression = try! NSRegularExpression(pattern: "\u{1b}\\[([0-9;:]*)m")
         return expression.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in

@@ -41,7 +41,7 @@ final class ConsoleUnderTest {
         try await tmux.waitFor(text: description)
     }
 
-    /// The visible screen with its SGR escape sequences (`capture-pane -e`), for checks on colour.
+    /// Returns the visible screen with its SGR escape sequences (`capture-pane -e`), for checks on colour.
     func screenWithEscapes() throws -> String {
         let output = directory.appendingPathComponent("capture-escapes.txt")
         let socket = directory.appendingPathComponent("tmux.sock").path

@@ -1,6 +1,6 @@
-/// The top row: product name, order id, phase in words and charge mode at the left; the
-/// clerk, the desk and the SANDBOX or LIVE badge at the right, spelled out so they never
-/// depend on colour. On a narrow screen the mode goes first, then the product name.
+/// The top row. Product name, order id, phase in words and charge mode sit at the left. The
+/// clerk, the desk and the SANDBOX or LIVE badge sit at the right, spelled out so they never
+/// depend on colour. On a narrow screen the mode is left out first, then the product name.
 enum HeaderPane: Pane {
     static let productName = "fps-checkout"
 
