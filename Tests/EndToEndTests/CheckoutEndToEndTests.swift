@@ -68,6 +68,8 @@ struct CheckoutEndToEndTests {
         let screen = try await console.tmux.waitFor(text: "Awaiting return URI")
         let url = try #require(ConsoleUnderTest.cbuiURL(onScreen: screen), "no CBUI URL on screen:\n\(screen)")
         #expect(url.contains("transactionAmount=6.20"))
+        // A base64 HMAC-SHA256 always ends in one `=`, so a whole URL ends in `%3D`.
+        #expect(url.hasSuffix("%3D"), "the URL read off the screen is cut short: \(url)")
 
         let returnURI = try await Browser.approve(cbuiURL: url)
         #expect(returnURI.hasPrefix("http://127.0.0.1/fps-checkout/return?"))

@@ -27,6 +27,7 @@ final class ConsoleUnderTest {
     }
 
     deinit {
+        tmux.close()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -38,7 +39,15 @@ final class ConsoleUnderTest {
         try tmux.send("Tab")
         try tmux.type(price)
         try tmux.send("Enter")
-        try await tmux.waitFor(text: description)
+        // The typed description shows in its field at once; the added line shows as a
+        // numbered row such as "2.  Blue mug" only once the checkout has taken it.
+        try await tmux.waitFor("order line \"\(description)\"") { screen in
+            screen.split(separator: "\n").contains { row in
+                let parts = row.split(separator: " ", maxSplits: 1)
+                return parts.count == 2 && parts[0].hasSuffix(".") && Int(parts[0].dropLast()) != nil
+                    && parts[1].trimmingCharacters(in: .whitespaces).hasPrefix(description)
+            }
+        }
     }
 
     /// Returns the visible screen with its SGR escape sequences (`capture-pane -e`), for checks on colour.
@@ -57,7 +66,8 @@ final class ConsoleUnderTest {
     }
 
     /// Reads the signed CBUI URL back from the screen: it starts at `http://` below the
-    /// URL pane's title and continues, wrapped by character, until a row that is not part of it.
+    /// URL pane's title and continues, wrapped by character, until a row that is not part of
+    /// it. A URL has no spaces, so the first empty row or row with a space ends it.
     static func cbuiURL(onScreen screen: String) -> String? {
         let rows = screen.components(separatedBy: "\n")
         guard let start = rows.firstIndex(where: { $0.hasPrefix("http://127.0.0.1:") }) else { return nil }
@@ -66,7 +76,6 @@ final class ConsoleUnderTest {
             let trimmed = row.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.contains(" ") { break }
             url += trimmed
-            if trimmed.contains("&signature=") || url.contains("&signature=") && row.count < 100 { break }
         }
         return url
     }

@@ -26,6 +26,12 @@ final class TmuxSession {
     }
 
     deinit {
+        close()
+    }
+
+    /// Stops the private tmux server and the program in it. Call it before removing the
+    /// folder that holds the socket: without the socket, tmux cannot reach its server.
+    func close() {
         _ = try? Self.runTmux(socket: socket, ["kill-server"])
     }
 
