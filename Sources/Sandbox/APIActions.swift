@@ -64,8 +64,17 @@ extension APIService {
 
     func getTransactionStatus(_ request: APIRequest) throws(APIError) -> [ResultField] {
         let transactionID = try request.text("TransactionId", required: true, maximumLength: 35)!
-        let record = try inTransaction { () throws(APIError) -> TransactionRecord in
-            try loadTransaction(transactionID, callerKey: request.callerKey, now: request.now)
+        // A status read writes only when a scheduled change has come due, so the usual case is a
+        // plain read on a read connection, without the write lock. Otherwise, and for an unknown
+        // id, the write transaction reads again and applies the change.
+        let current = try perform { try store.transactionForReading(id: transactionID) }
+        let record: TransactionRecord
+        if let current, current.callerKey == request.callerKey, Self.dueChange(current, now: request.now) == nil {
+            record = current
+        } else {
+            record = try inTransaction { () throws(APIError) -> TransactionRecord in
+                try loadTransaction(transactionID, callerKey: request.callerKey, now: request.now)
+            }
         }
         return [
             ResultField("TransactionId", record.transactionID),

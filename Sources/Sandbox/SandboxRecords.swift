@@ -224,7 +224,16 @@ extension SandboxStore {
     }
 
     func transaction(id: String) throws -> TransactionRecord? {
-        guard let row = try database.query("SELECT * FROM transactions WHERE transaction_id = ?", [.text(id)]).first else {
+        try transaction(id: id, in: database)
+    }
+
+    /// Reads a transaction through a read connection, outside any write transaction.
+    func transactionForReading(id: String) throws -> TransactionRecord? {
+        try read { reader in try transaction(id: id, in: reader) }
+    }
+
+    private func transaction(id: String, in connection: SQLiteDatabase) throws -> TransactionRecord? {
+        guard let row = try connection.query("SELECT * FROM transactions WHERE transaction_id = ?", [.text(id)]).first else {
             return nil
         }
         let currency = row.text("currency") ?? "USD"

@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import Synchronization
 
 /// The sandbox's durable state in one SQLite file.
 ///
@@ -7,7 +8,11 @@ import SQLiteStore
 /// API call or CBUI decision runs inside one `BEGIN IMMEDIATE` transaction, and the database
 /// runs with `synchronous=FULL`, so a response is only sent after its rows are on disk.
 final class SandboxStore: Sendable {
+    /// The connection every write and every read inside a write goes through.
     let database: SQLiteDatabase
+    /// Idle read-only connections for reads outside any write transaction. Each worker thread
+    /// takes its own, and WAL lets those reads run while the write connection commits.
+    private let readers = Mutex<[SQLiteDatabase]>([])
 
     init(path: String) throws {
         database = try SQLiteDatabase(path: path)
@@ -121,8 +126,23 @@ final class SandboxStore: Sendable {
     }
 
     func secretKey(forCaller accessKeyID: String) throws -> String? {
-        try database.query("SELECT secret_key FROM callers WHERE access_key_id = ?", [.text(accessKeyID)])
-            .first?.text("secret_key")
+        try read { reader in
+            try reader.query("SELECT secret_key FROM callers WHERE access_key_id = ?", [.text(accessKeyID)])
+                .first?.text("secret_key")
+        }
+    }
+
+    // MARK: Read connections
+
+    /// Runs `body` with a read connection of its own, opened on first need and kept for reuse.
+    ///
+    /// Each read sees the rows committed before it started, as WAL guarantees, so it must not
+    /// be used for a read that a following write in the same transaction depends on. The
+    /// number of connections grows to the number of threads that read at once.
+    func read<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        let reader = try readers.withLock { $0.popLast() } ?? SQLiteDatabase(path: database.path)
+        defer { readers.withLock { $0.append(reader) } }
+        return try body(reader)
     }
 
     // MARK: Signing key
