@@ -54,23 +54,37 @@ public enum PercentEncoding {
     /// Decodes `%XY` escapes; with `plusAsSpace`, a `+` becomes a space (form semantics).
     /// Returns nil when an escape is malformed or the bytes are not valid UTF-8.
     public static func decode(_ text: Substring, plusAsSpace: Bool) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
+        var text = text
+        return text.withUTF8 { decode(bytes: $0, plusAsSpace: plusAsSpace) }
+    }
+
+    /// Decodes UTF-8 `bytes` as `decode(_:plusAsSpace:)` does.
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> String? {
+        // Most names and values carry no escape, and their bytes become the String as they are.
+        let needsDecoding = bytes.contains { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }
+        guard needsDecoding else { return String(validating: bytes, as: UTF8.self) }
+
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
                     return nil
                 }
-                bytes.append(high << 4 | low)
+                decoded.append(high << 4 | low)
+                index += 3
             case UInt8(ascii: "+") where plusAsSpace:
-                bytes.append(UInt8(ascii: " "))
+                decoded.append(UInt8(ascii: " "))
+                index += 1
             default:
-                bytes.append(byte)
+                decoded.append(byte)
+                index += 1
             }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return String(validating: decoded, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -116,26 +130,48 @@ public enum QueryString {
     /// a bare name (`flag`) is present with an empty value. `+` decodes to a space, as
     /// form encoding and the FPS servers treat it. Duplicate names are rejected.
     public static func parse(_ raw: Substring, plusAsSpace: Bool = true) throws(QueryParseError) -> [QueryParameter] {
-        var parameters: [QueryParameter] = []
-        var seen = Set<String>()
-        for piece in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let name: Substring
-            let value: Substring
-            if let equals = piece.firstIndex(of: "=") {
-                name = piece[..<equals]
-                value = piece[piece.index(after: equals)...]
-            } else {
-                name = piece
-                value = ""
+        // Scanned as UTF-8 bytes: `&` and `=` are ASCII, so they never occur inside a multi-byte
+        // character, and byte offsets avoid the cost of Character indices.
+        var raw = raw
+        // withUTF8 rethrows untyped errors, so the closure returns a Result instead of throwing.
+        let result = raw.withUTF8 { bytes -> Result<[QueryParameter], QueryParseError> in
+            var parameters: [QueryParameter] = []
+            var pieceStart = 0
+            while pieceStart <= bytes.count {
+                var pieceEnd = pieceStart
+                while pieceEnd < bytes.count && bytes[pieceEnd] != UInt8(ascii: "&") { pieceEnd += 1 }
+                if pieceEnd > pieceStart {
+                    let piece = UnsafeBufferPointer(rebasing: bytes[pieceStart..<pieceEnd])
+                    let equals = piece.firstIndex(of: UInt8(ascii: "=")) ?? piece.count
+                    let name = UnsafeBufferPointer(rebasing: piece[0..<equals])
+                    let value = UnsafeBufferPointer(rebasing: piece[min(equals + 1, piece.count)...])
+                    guard let decodedName = PercentEncoding.decode(bytes: name, plusAsSpace: plusAsSpace),
+                          let decodedValue = PercentEncoding.decode(bytes: value, plusAsSpace: plusAsSpace) else {
+                        return .failure(.malformedEscape(String(decoding: piece, as: UTF8.self)))
+                    }
+                    parameters.append(QueryParameter(decodedName, decodedValue))
+                }
+                pieceStart = pieceEnd + 1
             }
-            guard let decodedName = PercentEncoding.decode(name, plusAsSpace: plusAsSpace),
-                  let decodedValue = PercentEncoding.decode(value, plusAsSpace: plusAsSpace) else {
-                throw .malformedEscape(String(piece))
-            }
-            guard seen.insert(decodedName).inserted else { throw .duplicateName(decodedName) }
-            parameters.append(QueryParameter(decodedName, decodedValue))
+            if let duplicate = firstDuplicateName(parameters) { return .failure(.duplicateName(duplicate)) }
+            return .success(parameters)
         }
-        return parameters
+        return try result.get()
+    }
+
+    /// Returns the first name that repeats an earlier one. Pairwise comparison for the dozen or
+    /// so parameters of a request, which is cheaper than hashing them into a set.
+    private static func firstDuplicateName(_ parameters: [QueryParameter]) -> String? {
+        if parameters.count > 32 {
+            var seen = Set<String>()
+            return parameters.first { !seen.insert($0.name).inserted }?.name
+        }
+        for later in parameters.indices {
+            for earlier in 0..<later where parameters[earlier].name == parameters[later].name {
+                return parameters[later].name
+            }
+        }
+        return nil
     }
 
     /// Joins parameters as `name=value` pairs with SigV2 percent-encoding, in the given order.

@@ -51,6 +51,17 @@ public enum SignatureV2 {
         }
     }
 
+    /// Returns the base64 HMAC of the string to sign that `stringToSign` builds from the same
+    /// inputs, without building that string as a String.
+    public static func signature(
+        verb: String, hostLine: String, path: String, parameters: [QueryParameter], excluding: String,
+        secretKey: String, method: SignatureMethod
+    ) -> String {
+        StringToSignBuffer.with(verb: verb.uppercased(), hostLine: hostLine, path: path, parameters, excluding: excluding) { buffer in
+            withSignature(of: buffer.message, secretKey: secretKey, method: method) { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     // MARK: - Signature bytes
 
     /// A computed literal rather than a stored table, so reading it needs no lazy initialisation.

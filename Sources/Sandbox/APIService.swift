@@ -162,7 +162,7 @@ final class APIService: Sendable {
 
     /// Handles one HTTP request to `/` and returns the XML response.
     func handle(_ http: ServerRequest) -> ServerResponse {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.make()
         do throws(APIError) {
             let request = try authenticate(http)
             guard let action = Self.actions[request.action] else {
@@ -171,7 +171,7 @@ final class APIService: Sendable {
             let fields = try action.handler(self, request)
             let document = APIDocument.success(action: request.action, version: request.version, fields: fields,
                                                requestID: requestID + ":0")
-            return ServerResponse(status: 200, contentType: "text/xml; charset=utf-8", body: document)
+            return ServerResponse(status: 200, contentType: "text/xml; charset=utf-8", bytes: document)
         } catch {
             // Messages can quote request values, so only 5xx messages, which come from the sandbox itself, are logged.
             if error.httpStatus >= 500 {
@@ -346,12 +346,40 @@ enum RequestSignature {
         var matched = false
         // Every candidate is computed and compared, so the time taken does not reveal which one matched.
         for hostLine in hostLines {
-            let message = SignatureV2.stringToSign(verb: verb, hostLine: hostLine, path: path,
-                                                   parameters: parameters, excluding: signatureName)
-            let expected = SignatureV2.sign(message, secretKey: secretKey, method: method)
+            let expected = SignatureV2.signature(verb: verb, hostLine: hostLine, path: path, parameters: parameters,
+                                                 excluding: signatureName, secretKey: secretKey, method: method)
             if SignatureV2.constantTimeEquals(expected, signature) { matched = true }
         }
         return matched
+    }
+}
+
+/// Request ids in the lower-case UUID form FPS returned.
+enum RequestID {
+    /// Makes a random version 4 UUID string. Foundation's UUID() opens and reads /dev/urandom
+    /// on every call on Linux, which cost more than a status read; the system generator here
+    /// uses getrandom(2).
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40
+            raw[8] = raw[8] & 0x3F | 0x80
+            let hex: StaticString = "0123456789abcdef"
+            return String(unsafeUninitializedCapacity: 36) { output in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        output[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    output[position] = hex.utf8Start[Int(raw[index] >> 4)]
+                    output[position + 1] = hex.utf8Start[Int(raw[index] & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
+        }
     }
 }
 
@@ -456,27 +484,57 @@ enum ISO8601Timestamp {
 
 /// The XML documents the API returns.
 enum APIDocument {
-    static func success(action: String, version: String, fields: [ResultField]?, requestID: String) -> String {
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<\(action)Response xmlns=\"http://fps.amazonaws.com/doc/\(version)/\">"
+    /// Builds the success document as UTF-8 bytes, the form the HTTP layer sends.
+    static func success(action: String, version: String, fields: [ResultField]?, requestID: String) -> [UInt8] {
+        var xml: [UInt8] = []
+        xml.reserveCapacity(640)
+        xml.append(contentsOf: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<".utf8)
+        xml.append(contentsOf: action.utf8)
+        xml.append(contentsOf: "Response xmlns=\"http://fps.amazonaws.com/doc/".utf8)
+        xml.append(contentsOf: version.utf8)
+        xml.append(contentsOf: "/\">".utf8)
         if let fields {
-            xml += "<\(action)Result>"
+            appendTag(action + "Result", closing: false, to: &xml)
             for field in fields { append(field, to: &xml) }
-            xml += "</\(action)Result>"
+            appendTag(action + "Result", closing: true, to: &xml)
         }
-        xml += "<ResponseMetadata><RequestId>\(escape(requestID))</RequestId></ResponseMetadata>"
-        xml += "</\(action)Response>\n"
+        xml.append(contentsOf: "<ResponseMetadata><RequestId>".utf8)
+        appendEscaped(requestID, to: &xml)
+        xml.append(contentsOf: "</RequestId></ResponseMetadata></".utf8)
+        xml.append(contentsOf: action.utf8)
+        xml.append(contentsOf: "Response>\n".utf8)
         return xml
     }
 
-    private static func append(_ field: ResultField, to xml: inout String) {
-        xml += "<\(field.name)>"
+    private static func append(_ field: ResultField, to xml: inout [UInt8]) {
+        appendTag(field.name, closing: false, to: &xml)
         if field.children.isEmpty {
-            xml += escape(field.value)
+            appendEscaped(field.value, to: &xml)
         } else {
             for child in field.children { append(child, to: &xml) }
         }
-        xml += "</\(field.name)>"
+        appendTag(field.name, closing: true, to: &xml)
+    }
+
+    private static func appendTag(_ name: String, closing: Bool, to xml: inout [UInt8]) {
+        xml.append(UInt8(ascii: "<"))
+        if closing { xml.append(UInt8(ascii: "/")) }
+        xml.append(contentsOf: name.utf8)
+        xml.append(UInt8(ascii: ">"))
+    }
+
+    /// Appends `text` with the five XML special characters replaced by their entities.
+    private static func appendEscaped(_ text: String, to xml: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): xml.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): xml.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): xml.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): xml.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): xml.append(contentsOf: "&apos;".utf8)
+            default: xml.append(byte)
+            }
+        }
     }
 
     /// Builds the REST error document, which has no namespace and spells `RequestID` with a capital D.

@@ -36,6 +36,12 @@ struct ServerResponse: Sendable {
         self.body = Array(body.utf8)
     }
 
+    init(status: Int, contentType: String, bytes: [UInt8], headers: [(name: String, value: String)] = []) {
+        self.status = status
+        self.headers = [("Content-Type", contentType), ("Cache-Control", "no-store")] + headers
+        self.body = bytes
+    }
+
     static func text(_ status: Int, _ message: String) -> ServerResponse {
         ServerResponse(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
     }

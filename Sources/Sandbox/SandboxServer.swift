@@ -231,7 +231,7 @@ final class SandboxRouter: Sendable {
             faults.wait(seconds: decision.delaySeconds)
         }
         if let error = decision.error {
-            let requestID = UUID().uuidString.lowercased()
+            let requestID = RequestID.make()
             log("sandbox fault injection: draw \(decision.draw) rejected request \(requestID) with HTTP \(error.httpStatus) \(error.code)")
             return ServerResponse(status: error.httpStatus, contentType: "text/xml; charset=utf-8",
                                   body: APIDocument.error(code: error.code, message: error.message, requestID: requestID))
