@@ -69,6 +69,9 @@ public final class ReturnURIVerifier: Sendable {
     /// True when `certificateURL` is an absolute http(s) URL that starts with an allow-list
     /// prefix (byte for byte, trailing `/` included).
     public func isCertificateURLAllowed(_ certificateURL: String) -> Bool {
+        // A cached certificate was fetched only after its URL passed this check, and the
+        // allow-list never changes, so a cache hit skips the parse.
+        if certificateCache.withLock({ $0[certificateURL] != nil }) { return true }
         guard case .success = URLParts.parse(certificateURL) else { return false }
         // Whitespace or control bytes never occur in a real certificate URL; refusing them
         // keeps the prefix comparison and the fetched URL the same string.
@@ -124,7 +127,7 @@ public final class ReturnURIVerifier: Sendable {
         let hasNoWhitespace = encodedSignature.utf8.allSatisfy { $0 > 0x20 && $0 < 0x80 }
         let compact = hasNoWhitespace ? encodedSignature
             : String(String.UnicodeScalarView(encodedSignature.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }))
-        guard let signatureBytes = Data(base64Encoded: compact) else {
+        guard let signatureBytes = Base64.decode(compact) else {
             return .notVerified(reason: "The signature is not valid base64.")
         }
 
@@ -134,13 +137,18 @@ public final class ReturnURIVerifier: Sendable {
         case .failure(let failure): return .couldNotVerify(code: failure.code, message: failure.message)
         }
 
-        let message = Self.stringToSign(httpMethod: httpMethod, hostLine: hostLine, path: path, parameters: parameters)
         // NOTE: the certificate's chain, validity dates and subject are not checked. Trust
         // rests on the allow-listed URL and the transport's TLS validation, as in Amazon's
         // 2010 verifiers; pinning the issuer would be extra hardening for production.
         let outcome: RSASHA1.Outcome
         switch certificate.publicKey {
-        case .success(let key): outcome = RSASHA1.verify(publicKey: key, message: Array(message.utf8), signature: Array(signatureBytes))
+        case .success(let key):
+            // The same string as `stringToSign` builds, hashed from its buffer without a String copy.
+            outcome = StringToSignBuffer.with(verb: httpMethod, hostLine: hostLine, path: path, parameters, excluding: "signature") { buffer in
+                signatureBytes.withUnsafeBufferPointer { signature in
+                    RSASHA1.verify(publicKey: key, message: buffer.message, signature: signature)
+                }
+            }
         case .failure(let unreadable): outcome = unreadable.outcome
         }
         switch outcome {
@@ -267,4 +275,58 @@ public final class ReturnURIVerifier: Sendable {
 /// An unreadable one is cached too, and dropped when a verification reports it.
 private struct CachedCertificate: Sendable {
     let publicKey: Result<RSASHA1.PublicKey, RSASHA1.Unreadable>
+}
+
+/// Standard base64 decoding through a lookup table, for signatures checked on every return URI.
+enum Base64 {
+    /// Decodes padded base64 without whitespace. Input that this strict form rejects, or that
+    /// carries non-zero bits after the last byte, is left to `Data(base64Encoded:)`, so the
+    /// result is always what Foundation decides.
+    static func decode(_ text: String) -> [UInt8]? {
+        var text = text
+        if let decoded = text.withUTF8({ strictDecode($0) }) { return decoded }
+        return Data(base64Encoded: text).map { Array($0) }
+    }
+
+    /// The 6-bit value of each alphabet byte, 0xFF for bytes outside the alphabet.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            table[Int(byte)] = UInt8(index)
+        }
+        return table
+    }()
+
+    private static func strictDecode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard !bytes.isEmpty, bytes.count % 4 == 0 else { return nil }
+        var padding = 0
+        if bytes[bytes.count - 1] == UInt8(ascii: "=") { padding += 1 }
+        if bytes[bytes.count - 2] == UInt8(ascii: "=") { padding += 1 }
+        let table = values
+        return table.withUnsafeBufferPointer { table -> [UInt8]? in
+            let outputCount = bytes.count / 4 * 3 - padding
+            var output = [UInt8](repeating: 0, count: bytes.count / 4 * 3)
+            var position = 0
+            var index = 0
+            while index < bytes.count {
+                var chunk: UInt32 = 0
+                for offset in 0..<4 {
+                    let byte = bytes[index + offset]
+                    let isPadding = byte == UInt8(ascii: "=") && index + offset >= bytes.count - padding
+                    let value = isPadding ? 0 : table[Int(byte)]
+                    guard value != 0xFF else { return nil }
+                    chunk = chunk << 6 | UInt32(value)
+                }
+                output[position] = UInt8(truncatingIfNeeded: chunk >> 16)
+                output[position + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
+                output[position + 2] = UInt8(truncatingIfNeeded: chunk)
+                position += 3
+                index += 4
+            }
+            // Bits below the last whole byte must be zero in canonical base64.
+            if padding > 0 && output[outputCount..<output.count].contains(where: { $0 != 0 }) { return nil }
+            output.removeLast(padding)
+            return output
+        }
+    }
 }
