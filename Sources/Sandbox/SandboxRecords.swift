@@ -96,9 +96,11 @@ struct TransactionRecord: Sendable {
 extension SandboxStore {
     // MARK: CBUI requests
 
+    /// Stores a new CBUI request through the unsynced writer: it records no money, and its row
+    /// becomes durable with the decision's commit, which must find it.
     func insert(_ record: CBUIRequestRecord) throws {
-        _ = try database.transaction {
-            try database.run("""
+        _ = try unsyncedWriter.transaction {
+            try unsyncedWriter.run("""
                 INSERT INTO cbui_requests (request_id, caller_key, caller_reference, amount_minor, currency, reserve,
                     payment_methods, return_url, merchant_name, payment_reason, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

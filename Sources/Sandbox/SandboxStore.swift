@@ -13,14 +13,24 @@ final class SandboxStore: Sendable {
     /// Idle read-only connections for reads outside any write transaction. Each worker thread
     /// takes its own, and WAL lets those reads run while the write connection commits.
     private let readers = Mutex<[SQLiteDatabase]>([])
+    /// A second write connection with `synchronous=NORMAL`, for rows that record no money and
+    /// no authorization: the CBUI request a buyer has not answered yet. Its commits reach the
+    /// WAL file without an fsync of their own, and the next durable commit on `database`
+    /// syncs that same file, so they become durable with it. A killed process loses nothing,
+    /// because the rows are already written to the file. Only a power loss or OS crash before
+    /// the next durable commit can drop such a row, and the buyer then starts again from the
+    /// merchant's link.
+    let unsyncedWriter: SQLiteDatabase
 
     init(path: String) throws {
         database = try SQLiteDatabase(path: path)
+        unsyncedWriter = try SQLiteDatabase(path: path)
         // Files written before refunds and token cancellation lack two columns. They are added
         // before the schema runs, because the schema's index on the new column needs it.
         try addColumnIfMissing(table: "tokens", column: "cancelled_at", type: "INTEGER")
         try addColumnIfMissing(table: "transactions", column: "parent_transaction_id", type: "TEXT")
         try database.execute(Self.schema)
+        try unsyncedWriter.execute("PRAGMA synchronous=NORMAL")
     }
 
     /// Adds a nullable column to a table that already exists without it; does nothing for a new file.
