@@ -30,11 +30,15 @@ enum EndToEndBench {
 
         var checkoutTimes: [Double] = []
         var bareTimes: [Double] = []
+        var stageTimes: [String: [Double]] = [:]
         for index in 0..<(warmup + count) {
             if index == warmup { note("e2e: warm-up done, measuring \(count) checkouts") }
             let start = Measure.now()
-            try await checkout(index: index, run: run, sandbox: sandbox, client: client, verifier: verifier, transport: transport)
+            let stages = try await checkout(index: index, run: run, sandbox: sandbox, client: client, verifier: verifier, transport: transport)
             let checkoutNanoseconds = Measure.now() - start
+            if index >= warmup {
+                for (stage, milliseconds) in stages { stageTimes[stage, default: []].append(milliseconds) }
+            }
             var bareNanoseconds: UInt64 = 0
             if withBare {
                 let bareStart = Measure.now()
@@ -51,24 +55,41 @@ enum EndToEndBench {
             "checkouts": count, "requests_per_checkout": requestsPerCheckout,
             "checkout_p50_ms": Measure.percentile(checkoutTimes, 0.5), "checkout_p99_ms": Measure.percentile(checkoutTimes, 0.99),
             "bare_p50_ms": Measure.percentile(bareTimes, 0.5), "bare_p99_ms": Measure.percentile(bareTimes, 0.99),
+            "stage_p50_ms": stageTimes.mapValues { Measure.percentile($0, 0.5) },
         ])
     }
 
+    /// Runs one checkout and returns the milliseconds of each stage: `approve` (CBUI page, the
+    /// customer's HTML form parse and the approval POST, which the sandbox answers with an
+    /// RSA-signed redirect), `verify`, `pay` and `status`.
     static func checkout(index: Int, run: String, sandbox: BenchSandbox, client: FPSAPIClient, verifier: ReturnURIVerifier,
-                         transport: any HTTPTransport) async throws {
+                         transport: any HTTPTransport) async throws -> [(String, Double)] {
         let reference = "bench-\(run)-e2e-\(index)"
         let amount = Money(minorUnits: 1000 + Int64(index % 9000))
+        var stages: [(String, Double)] = []
+        var mark = Measure.now()
+        func lap(_ stage: String) {
+            let now = Measure.now()
+            stages.append((stage, Double(now - mark) / 1e6))
+            mark = now
+        }
+
         let uri = try await sandbox.approvedReturnURI(callerReference: reference, amount: amount, transport: transport)
+        lap("approve")
         let authorization: Authorization
         switch await verifier.authorize(uri, expectedCallerReference: reference, requireCard: false) {
         case .success(let value): authorization = value
         case .failure(let refusal): throw BenchFailure("checkout \(index): the return URI was rejected: \(refusal)")
         }
+        lap("verify")
         let paid = try await client.pay(senderTokenID: authorization.tokenID, amount: amount, callerReference: reference + "-pay")
+        lap("pay")
         let status = try await client.getTransactionStatus(transactionID: paid.transactionID)
+        lap("status")
         guard status.status == .success else {
             throw BenchFailure("checkout \(index): the transaction ended \(status.status.rawValue), not Success")
         }
+        return stages
     }
 }
 
