@@ -44,7 +44,7 @@ enum ConsoleCommand {
                                   events: relay.sink)
         let verifier = ReturnURIVerifier(certificateAllowList: endpoints.certificateAllowList, transport: transport)
         let checkoutConfiguration = CheckoutConfiguration(endpoints: endpoints, credentials: credentials, desk: settings.desk, clerk: settings.clerk)
-        let session = try CheckoutSession(configuration: checkoutConfiguration, client: client, verifier: verifier, ledger: ledger)
+        let session = CheckoutSession(configuration: checkoutConfiguration, client: client, verifier: verifier, ledger: ledger)
         relay.connect { event in
             session.recordEvent(event)
             log?.info("\(event.kind.rawValue): \(event.text)")
@@ -100,6 +100,8 @@ enum ConsoleCommand {
             folder = folder.deletingLastPathComponent()
         }
         directories.append(FileManager.default.currentDirectoryPath + "/Themes")
-        return directories
+        // `swift run` from the package root reaches the same folder both ways; list it once.
+        var seen = Set<String>()
+        return directories.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 }

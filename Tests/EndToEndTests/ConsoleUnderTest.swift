@@ -22,7 +22,8 @@ final class ConsoleUnderTest {
     /// Starts the console and waits for its first screen.
     static func start(width: Int = 100, height: Int = 30, extraArguments: String = "", environment: String = "") async throws -> ConsoleUnderTest {
         let console = try ConsoleUnderTest(width: width, height: height, extraArguments: extraArguments, environment: environment)
-        try await console.tmux.waitFor(text: "[SANDBOX]")
+        // The first start generates the sandbox's RSA key, which takes seconds on a loaded machine.
+        try await console.tmux.waitFor(text: "[SANDBOX]", timeout: 60)
         return console
     }
 

@@ -140,7 +140,9 @@ enum TransactionCommands {
     private static func send(_ action: String, _ invocation: ScriptInvocation, cancelledIsSuccess: Bool = false,
                              _ call: () async throws(FPSError) -> TransactionResult) async -> ExitCode {
         do {
-            let result = try await call()
+            var result = try await call()
+            // Pay, Reserve and Refund responses carry no CallerReference, so report the one sent.
+            if result.callerReference == nil { result.callerReference = invocation.arguments.value("caller-reference") }
             return invocation.output.printTransaction(action: action, result, cancelledIsSuccess: cancelledIsSuccess)
         } catch {
             return invocation.output.printError(action: action, error)
