@@ -17,17 +17,18 @@ public enum CBUIPipeline {
         endpoint: URL, credentials: FPSCredentials, callerReference: String, returnURL: String,
         amount: Money, paymentReason: String, reserve: Bool, signatureMethod: SignatureMethod = .hmacSHA256
     ) -> String {
-        var parameters = [
-            QueryParameter("callerKey", credentials.accessKeyID),
-            QueryParameter("callerReference", callerReference),
-            QueryParameter("pipelineName", "SingleUse"),
-            QueryParameter("returnURL", returnURL),
-            QueryParameter("transactionAmount", amount.decimalString),
-            QueryParameter("currencyCode", amount.currency),
-            QueryParameter("version", version),
-            QueryParameter("signatureMethod", signatureMethod.rawValue),
-            QueryParameter("signatureVersion", "2"),
-        ]
+        // Sized for every optional parameter up front, so the appends below never reallocate.
+        var parameters: [QueryParameter] = []
+        parameters.reserveCapacity(12)
+        parameters.append(QueryParameter("callerKey", credentials.accessKeyID))
+        parameters.append(QueryParameter("callerReference", callerReference))
+        parameters.append(QueryParameter("pipelineName", "SingleUse"))
+        parameters.append(QueryParameter("returnURL", returnURL))
+        parameters.append(QueryParameter("transactionAmount", amount.decimalString))
+        parameters.append(QueryParameter("currencyCode", amount.currency))
+        parameters.append(QueryParameter("version", version))
+        parameters.append(QueryParameter("signatureMethod", signatureMethod.rawValue))
+        parameters.append(QueryParameter("signatureVersion", "2"))
         if !paymentReason.isEmpty {
             parameters.append(QueryParameter("paymentReason", paymentReason))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The HTTP method for API calls. FPS accepts both, and the method is part of the signature.
 public enum HTTPMethodChoice: String, Sendable {
@@ -29,6 +30,12 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// The `Host` header and SigV2 host line, and the decoded path, worked out once at init.
     private let hostLine: String
     private let signingPath: String
+    /// The request headers, built once so that each request shares the same dictionary
+    /// storage instead of hashing the names again.
+    private let requestHeaders: [String: String]
+    /// The last `Timestamp` value and the whole second it stands for. Requests signed within
+    /// the same second reuse it rather than formatting the date again.
+    private let lastTimestamp = Mutex<(second: Int64, text: String)?>(nil)
 
     /// `version` is `2010-08-28` by default; `2008-09-17` has the same shapes for every action
     /// used here. `clock` supplies the `Timestamp` and is injectable for tests.
@@ -48,6 +55,9 @@ public final class FPSAPIClient: FPSActions, Sendable {
         let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
         self.hostLine = parts.hostLine
         self.signingPath = parts.path
+        var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
+        if httpMethod == .post { headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
+        self.requestHeaders = headers
     }
 
     // MARK: - FPSActions
@@ -156,7 +166,7 @@ public final class FPSAPIClient: FPSActions, Sendable {
             QueryParameter("AWSAccessKeyId", credentials.accessKeyID),
             QueryParameter("SignatureMethod", signatureMethod.rawValue),
             QueryParameter("SignatureVersion", "2"),
-            QueryParameter("Timestamp", Self.timestamp(clock())),
+            QueryParameter("Timestamp", currentTimestamp()),
             QueryParameter("Version", version),
         ]
         let supplied = parameters.contains { Self.isAddedName($0.name) } ? parameters.filter { !Self.isAddedName($0.name) } : parameters
@@ -171,22 +181,44 @@ public final class FPSAPIClient: FPSActions, Sendable {
             }
         }
 
-        var headers = ["Host": hostLine, "Accept": "application/xml, text/xml"]
         switch httpMethod {
         case .get:
             let base = endpoint.absoluteString.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
             let url = URL(string: base + "?" + String(decoding: wireBytes, as: UTF8.self)) ?? endpoint
-            return HTTPRequest(method: verb, url: url, headers: headers, body: nil)
+            return HTTPRequest(method: verb, url: url, headers: requestHeaders, body: nil)
         case .post:
-            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-            return HTTPRequest(method: verb, url: endpoint, headers: headers, body: wireBytes)
+            return HTTPRequest(method: verb, url: endpoint, headers: requestHeaders, body: wireBytes)
         }
+    }
+
+    /// `Timestamp` for the clock's current time, reused within one whole second.
+    private func currentTimestamp() -> String {
+        let date = clock()
+        let second = Self.wholeSecond(date)
+        if let cached = lastTimestamp.withLock({ $0 }), cached.second == second { return cached.text }
+        let text = Self.timestamp(date)
+        lastTimestamp.withLock { $0 = (second, text) }
+        return text
+    }
+
+    /// The whole second `timestamp` prints for `date`. DateFormatter rounds to the nearest
+    /// millisecond before it takes whole seconds, and so does this.
+    private static func wholeSecond(_ date: Date) -> Int64 {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return Int64(exactly: (milliseconds / 1000).rounded(.down)) ?? Int64.min
     }
 
     /// True for the names `signedRequest` sets itself. A supplied parameter with one of them is dropped.
     private static func isAddedName(_ name: String) -> Bool {
-        switch name {
-        case "Action", "AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Version", "Signature": return true
+        // The length check first, because most supplied names match no added name's length
+        // and a String comparison costs more than the rest of this function.
+        switch name.utf8.count {
+        case 6: return name == "Action"
+        case 7: return name == "Version"
+        case 9: return name == "Timestamp" || name == "Signature"
+        case 14: return name == "AWSAccessKeyId"
+        case 15: return name == "SignatureMethod"
+        case 16: return name == "SignatureVersion"
         default: return false
         }
     }
@@ -197,9 +229,7 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// rest of the signature. Other years go through DateFormatter, whose calendar switches
     /// to Julian before 1583.
     static func timestamp(_ date: Date) -> String {
-        // DateFormatter rounds to the nearest millisecond before it takes whole seconds.
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        let seconds = Int64(exactly: (milliseconds / 1000).rounded(.down)) ?? Int64.min
+        let seconds = wholeSecond(date)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         // Civil date from days since 1970-01-01 in the proleptic Gregorian calendar.
