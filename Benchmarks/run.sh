@@ -128,11 +128,19 @@ start_server() {
     done
     log "$name did not start:"; cat "$WORK/$name.err" >&2; return 1
 }
-run_wrk() { # label port body-file duration connections [limit]
-    local label=$1 port=$2 bodies=$3 duration=$4 connections=$5 limit=${6:-0}
+# CPU seconds (user + system) a process has used so far, from /proc/PID/stat. The server's
+# CPU time per request shows what the handler costs apart from wrk and the kernel's loopback.
+cpu_seconds() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+run_wrk() { # label port pid body-file duration connections [limit]
+    local label=$1 port=$2 pid=$3 bodies=$4 duration=$5 connections=$6 limit=${7:-0}
+    local before after
+    before=$(cpu_seconds "$pid")
     BODIES=$bodies LIMIT=$limit wrk -t1 -c"$connections" -d"$duration" --timeout 5s \
         -s "$ROOT/Benchmarks/wrk/bodies.lua" "http://127.0.0.1:$port/" >"$WORK/wrk-$label.txt"
-    record "$(grep '^{' "$WORK/wrk-$label.txt" | tail -1 | sed "s/^{/{\"measure\":\"wrk\",\"label\":\"$label\",\"connections\":$connections,/")"
+    after=$(cpu_seconds "$pid")
+    record "$(grep '^{' "$WORK/wrk-$label.txt" | tail -1 | sed "s/^{/{\"measure\":\"wrk\",\"label\":\"$label\",\"connections\":$connections,\"server_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.3f", a - b }'),/")"
 }
 
 mkdir -p "$WORK/sandbox"
@@ -143,14 +151,16 @@ PAY_BODIES=6000
 PAY_LIMIT=$((PAY_BODIES - 16))
 start_server serve-sandbox serve-sandbox --dir "$WORK/sandbox" --gts 1000 --pay "$PAY_BODIES"
 SANDBOX_PORT=$PORT
+SANDBOX_PID=${SERVER_PIDS[-1]}
 start_server serve-trivial serve-trivial
 TRIVIAL_PORT=$PORT
+TRIVIAL_PID=${SERVER_PIDS[-1]}
 # Trivial handler and GetTransactionStatus alternate, two rounds each, with the same bodies.
 for round in 1 2; do
-    run_wrk "trivial-$round" "$TRIVIAL_PORT" "$WORK/sandbox/gts.txt" 4s 8
-    run_wrk "gts-$round" "$SANDBOX_PORT" "$WORK/sandbox/gts.txt" 4s 8
+    run_wrk "trivial-$round" "$TRIVIAL_PORT" "$TRIVIAL_PID" "$WORK/sandbox/gts.txt" 4s 8
+    run_wrk "gts-$round" "$SANDBOX_PORT" "$SANDBOX_PID" "$WORK/sandbox/gts.txt" 4s 8
 done
-run_wrk pay "$SANDBOX_PORT" "$WORK/sandbox/pay.txt" 2s 8 "$PAY_LIMIT"
+run_wrk pay "$SANDBOX_PORT" "$SANDBOX_PID" "$WORK/sandbox/pay.txt" 2s 8 "$PAY_LIMIT"
 record "{\"measure\":\"pay_setup\",\"bodies\":$PAY_BODIES,\"limit\":$PAY_LIMIT}"
 
 # --- 6. End-to-end checkout latency ------------------------------------------------------

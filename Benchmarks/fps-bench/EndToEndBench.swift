@@ -60,7 +60,7 @@ enum EndToEndBench {
     }
 
     /// Runs one checkout and returns the milliseconds of each stage: `approve` (CBUI page, the
-    /// customer's HTML form parse and the approval POST, which the sandbox answers with an
+    /// customer's HTML form parse and the approval POST, to which the sandbox responds with an
     /// RSA-signed redirect), `verify`, `pay` and `status`.
     static func checkout(index: Int, run: String, sandbox: BenchSandbox, client: FPSAPIClient, verifier: ReturnURIVerifier,
                          transport: any HTTPTransport) async throws -> [(String, Double)] {
