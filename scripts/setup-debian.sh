@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages fps-checkout needs to build and test: the C libraries it
-# links (ncursesw, OpenSSL libcrypto, SQLite, libmicrohttpd, libqrencode), the libraries
-# FoundationNetworking and FoundationXML load, and tmux for the end-to-end tests.
+# Installs the Debian packages fps-checkout needs to build and run: the C libraries it
+# links (ncursesw, OpenSSL libcrypto, SQLite, libmicrohttpd, libqrencode) and the libraries
+# FoundationNetworking and FoundationXML load. With --tests it also installs chromium, for
+# the test that loads the sandbox's payment page in a headless browser.
 set -euo pipefail
 packages=(
   pkg-config
@@ -16,6 +17,9 @@ packages=(
   ncurses-term
   sqlite3
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium fonts-liberation)
+fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
