@@ -27,6 +27,11 @@ public enum SandboxCustomer {
         }
 
         let page = try await fetch(HTTPRequest(method: "GET", url: pageURL, headers: [:], body: nil), transport: transport)
+        if (300...399).contains(page.status), let location = locationHeader(of: page) {
+            // The sandbox rejects a URL it cannot show by sending the browser straight back
+            // with status=CE and the reason in errorMessage.
+            throw rejection(returnedTo: location, httpStatus: page.status)
+        }
         guard page.status == 200 else {
             throw SandboxCustomerError(message: "The sandbox payment page returned HTTP \(page.status)\(pageTitle(page.body).map { ": \($0)" } ?? ""). Build a new URL and try again.")
         }
@@ -39,8 +44,8 @@ public enum SandboxCustomer {
         let decision = try await fetch(HTTPRequest(method: "POST", url: actionURL,
                                                    headers: ["Content-Type": "application/x-www-form-urlencoded"],
                                                    body: Data(body.utf8)), transport: transport)
-        let location = decision.headers.first { $0.key.caseInsensitiveCompare("Location") == .orderedSame }?.value
-        guard (300...399).contains(decision.status), let location, !location.isEmpty else {
+        let location = locationHeader(of: decision)
+        guard (300...399).contains(decision.status), let location else {
             throw SandboxCustomerError(message: "The sandbox did not redirect after approval (HTTP \(decision.status)\(pageTitle(decision.body).map { ": \($0)" } ?? "")). Build a new URL and try again.")
         }
         return location
@@ -51,6 +56,37 @@ public enum SandboxCustomer {
         case .success(let response): return response
         case .failure(let error): throw SandboxCustomerError(message: "The sandbox could not be reached: \(error.description)")
         }
+    }
+
+    private static func locationHeader(of response: HTTPResponse) -> String? {
+        let value = response.headers.first { $0.key.caseInsensitiveCompare("Location") == .orderedSame }?.value
+        return value?.isEmpty == false ? value : nil
+    }
+
+    /// Builds the error for a payment page that redirected at once instead of showing the
+    /// approval form. Only the redirect's `status` and `errorMessage` parameters are shown,
+    /// never the whole address, because it may carry a token and a signature.
+    static func rejection(returnedTo location: String, httpStatus: Int) -> SandboxCustomerError {
+        let items = URLComponents(string: location)?.queryItems ?? []
+        let status = items.first { $0.name == "status" }?.value.map(plainText) ?? ""
+        let reason = items.first { $0.name == "errorMessage" }?.value.map(plainText) ?? ""
+        if reason.contains("already has an authorized token") {
+            return SandboxCustomerError(message: "The sandbox already authorized this URL; paste its return URI, or build a new URL.")
+        }
+        if reason.isEmpty {
+            let statusPart = status.isEmpty ? "" : " with status \(status)"
+            return SandboxCustomerError(message: "The sandbox payment page redirected (HTTP \(httpStatus))\(statusPart) without showing the approval form. Build a new URL and try again.")
+        }
+        let statusPart = status.isEmpty ? "" : " (status \(status))"
+        return SandboxCustomerError(message: "The sandbox rejected the URL\(statusPart): \(reason) Build a new URL and try again.")
+    }
+
+    /// Returns `text` without control characters and cut to 200 characters, so a redirect
+    /// parameter cannot break the one-line notice it is shown in.
+    private static func plainText(_ text: String) -> String {
+        let printable = String(text.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(Character.init))
+        let trimmed = printable.trimmingCharacters(in: .whitespaces)
+        return trimmed.count > 200 ? String(trimmed.prefix(199)) + "…" : trimmed
     }
 
     static func isLoopback(_ host: String) -> Bool {

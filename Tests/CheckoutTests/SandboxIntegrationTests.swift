@@ -216,6 +216,40 @@ struct SandboxIntegrationTests {
         #expect(rig.actions.count("Pay") == 1)
     }
 
+    @Test("approving an approved URL names the reason")
+    func approveTwice() async throws {
+        let rig = try SandboxRig()
+        await rig.buildOrder(mode: .payNow)
+        let first = try await rig.approve()
+        #expect(first.contains("status=SC"))
+
+        let error = await #expect(throws: SandboxCustomerError.self) { _ = try await rig.approve() }
+        #expect(error?.message == "The sandbox already authorized this URL; paste its return URI, or build a new URL.")
+    }
+
+    @Test("redirect without a form shows only its reason")
+    func redirectShowsReasonOnly() async throws {
+        let location = "http://127.0.0.1/fps-checkout/return?status=CE&callerReference=ref-1"
+            + "&errorMessage=signature%20is%20missing.%0A&tokenID=TOKEN1234567890SECRET&signature=c2lnbmF0dXJl"
+        let transport = RedirectingTransport(location: location)
+        let error = await #expect(throws: SandboxCustomerError.self) {
+            _ = try await SandboxCustomer.approve(cbuiURL: "http://127.0.0.1:1/cobranded-ui/actions/start?x=1", transport: transport)
+        }
+        let message = try #require(error?.message)
+        #expect(message == "The sandbox rejected the URL (status CE): signature is missing. Build a new URL and try again.")
+        #expect(!message.contains("TOKEN1234567890SECRET"))
+        #expect(!message.contains("c2lnbmF0dXJl"))
+    }
+
+    @Test("redirect without a reason names its status")
+    func redirectWithoutReason() async throws {
+        let transport = RedirectingTransport(location: "http://127.0.0.1/fps-checkout/return?status=SE")
+        let error = await #expect(throws: SandboxCustomerError.self) {
+            _ = try await SandboxCustomer.approve(cbuiURL: "http://127.0.0.1:1/cobranded-ui/actions/start?x=1", transport: transport)
+        }
+        #expect(error?.message == "The sandbox payment page redirected (HTTP 302) with status SE without showing the approval form. Build a new URL and try again.")
+    }
+
     @Test("customer refuses other hosts")
     func customerLoopbackOnly() async throws {
         await #expect(throws: SandboxCustomerError.self) {
@@ -233,5 +267,14 @@ struct SandboxIntegrationTests {
         guard let first = original.first else { return nil }
         let replacement = (first == "A" ? "B" : "A") + original.dropFirst()
         return uri.replacingCharacters(in: valueStart..<valueEnd, with: replacement)
+    }
+}
+
+/// Returns a 302 to `location` for every request, as the sandbox does for a URL it rejects.
+struct RedirectingTransport: HTTPTransport {
+    let location: String
+
+    func send(_ request: HTTPRequest) async throws(FPSError) -> HTTPResponse {
+        HTTPResponse(status: 302, headers: ["Location": location], body: Data())
     }
 }
