@@ -114,16 +114,38 @@ extension CheckoutSession {
         }
     }
 
+    /// Starts a new order in Pay now, so a Reserve never carries over to the next customer.
+    /// An order with no lines and no URL is reused instead, so repeated presses leave no
+    /// empty orders behind in the ledger.
     func newOrder() {
         let availability = state.availability(of: .newOrder)
         guard availability.allowed else { return reject(availability.reason) }
+        if state.isEmptyOrder, let orderNumber = context.orderNumber {
+            return reuseEmptyOrder(orderNumber)
+        }
         let previous = state.orderID
         do {
-            let detail = try ledger.loadOrder(try createOrder(mode: state.mode).id)
+            let detail = try ledger.loadOrder(try createOrder(mode: .payNow).id)
             let keptNote = previous.isEmpty ? "" : " Order \(previous) stays in the ledger."
             try show(detail, notice: "Started order \(detail.order.id).\(keptNote)", problem: false)
         } catch {
             reject("The ledger could not create a new order: \(error). The current order is unchanged.")
+        }
+    }
+
+    /// Keeps the empty order `orderNumber` as the new order and sets it back to Pay now.
+    private func reuseEmptyOrder(_ orderNumber: Int64) {
+        if state.mode != .payNow {
+            do {
+                try ledger.setMode(orderID: orderNumber, mode: ChargeMode.payNow.rawValue, phase: nil)
+            } catch {
+                return reject("The ledger could not save the charge mode: \(error). The order is unchanged.")
+            }
+        }
+        update { state, _ in
+            state.mode = .payNow
+            state.notice = "Order \(orderNumber) has no lines yet, so it stays the new order, in Pay now."
+            state.noticeIsProblem = false
         }
     }
 

@@ -202,33 +202,40 @@ public struct CheckoutState: Sendable {
         }
     }
 
+    /// True for an order with no lines and no signed URL, which a new order reuses.
+    public var isEmptyOrder: Bool { phase == .assembling && lines.isEmpty && cbuiURL == nil }
+
     /// Whether `action` is allowed now; when it is not, the reason a clerk reads on screen.
+    ///
+    /// The console's actions pane shows the reason beside the action in 31 columns of a
+    /// 100-column window, so each reason stays within 31 characters for amounts below
+    /// USD 1000. The reasons are also the notices for a rejected intent.
     public func availability(of action: CheckoutAction) -> (allowed: Bool, reason: String) {
         if isLocked {
-            return (false, "The console is locked. Unlock it to continue.")
+            return (false, "Unlock the console to continue.")
         }
         switch action {
         case .buildURL:
             switch phase {
             case .assembling:
                 if lines.isEmpty { return (false, "Add at least one line first.") }
-                return (true, "Sign the CBUI URL for the customer.")
+                return (true, "Sign the URL for the customer.")
             case .awaitingReturn, .authorized, .failed:
                 if lines.isEmpty { return (false, "Add at least one line first.") }
-                return (true, "Sign a new CBUI URL. A return URI for the previous URL is then rejected.")
+                return (true, "Sign anew; the old URL is void.")
             default:
-                return (false, "This order already has a transaction. Start a new order for another payment.")
+                return (false, "The order has a transaction.")
             }
         case .pay:
-            if phase != .authorized { return (false, "Pay needs an authorized return URI first.") }
-            if mode != .payNow { return (false, "This order was authorized for a reserve; use Reserve.") }
-            return (true, "Charge the authorized amount now.")
+            if phase != .authorized { return (false, "Verify a return URI first.") }
+            if mode != .payNow { return (false, "Mode is Reserve; use Reserve.") }
+            return (true, "Charge the amount now.")
         case .reserve:
-            if phase != .authorized { return (false, "Reserve needs an authorized return URI first.") }
-            if mode != .reserveThenSettle { return (false, "This order was authorized for Pay now; use Pay.") }
-            return (true, "Hold the amount on the customer's card.")
+            if phase != .authorized { return (false, "Verify a return URI first.") }
+            if mode != .reserveThenSettle { return (false, "Mode is Pay now; use Pay.") }
+            return (true, "Hold the amount on the card.")
         case .settle:
-            if phase != .reserved { return (false, "Settle needs a reserved transaction.") }
+            if phase != .reserved { return (false, "Only a reserve can be settled.") }
             return (true, "Capture the reserved amount.")
         case .refund:
             return refundAvailability()
@@ -237,13 +244,13 @@ public struct CheckoutState: Sendable {
         case .newOrder:
             switch phase {
             case .paying, .reserving, .settling, .refunding, .cancelling:
-                return (false, "Wait for the running transaction to reach a final status.")
+                return (false, "Wait for the final status.")
             case .pending where busyStep != nil:
-                return (false, "Wait for the running transaction to reach a final status.")
+                return (false, "Wait for the final status.")
             case .pending:
-                return (true, "Start a new order. This one stays pending in the ledger; open it later to check its status.")
+                return (true, "Start anew; this stays pending.")
             default:
-                return (true, "Start a new order; this one stays in the ledger.")
+                return (true, isEmptyOrder ? "Start over in Pay now." : "Start a new one; this is kept.")
             }
         }
     }
@@ -251,33 +258,34 @@ public struct CheckoutState: Sendable {
 
 extension CheckoutState {
     fileprivate func refundAvailability() -> (allowed: Bool, reason: String) {
-        if phase == .refunding { return (false, "Wait for the running refund to finish.") }
-        guard phase == .succeeded, let charged, let refundable else {
-            return (false, "Refund needs a succeeded payment or settlement.")
+        if phase == .refunding { return (false, "Wait for the refund to finish.") }
+        guard phase == .succeeded, charged != nil, let refundable else {
+            return (false, "No charge to refund.")
         }
         if let unresolved = unresolvedRefund {
-            return (true, "Send refund \(unresolved.sequence) of \(unresolved.amount) again; its outcome is unknown, and it reuses its reference.")
+            // The confirmation dialog says that the outcome is unknown and the reference is reused.
+            return (true, "Resend refund \(unresolved.sequence) of \(unresolved.amount).")
         }
         if refundable.minorUnits == 0 {
-            return (false, "The \(charged) charged is already refunded in full or in refunds still in progress.")
+            return (false, "Fully refunded or in progress.")
         }
-        return (true, "Refund up to \(refundable) of the \(charged) charged.")
+        return (true, "Refund up to \(refundable).")
     }
 
     fileprivate func cancelAvailability() -> (allowed: Bool, reason: String) {
         switch phase {
         case .reserved:
-            return (true, "Cancel the hold on the customer's card; no money moves.")
+            return (true, "Release the hold; no charge.")
         case .pending where transactionAction == .pay || transactionAction == .reserve:
-            return (true, "Cancel the pending transaction before it completes.")
+            return (true, "Stop the pending transaction.")
         case .pending:
-            return (false, "A pending Settle cannot be cancelled; wait for its final status.")
+            return (false, "Wait for the Settle to finish.")
         case .cancelling:
             return (false, "The Cancel is already running.")
         case .succeeded:
-            return (false, "The payment completed, so it cannot be cancelled; refund it instead.")
+            return (false, "Completed; refund it instead.")
         default:
-            return (false, "Cancel needs a Reserved or Pending transaction.")
+            return (false, "Nothing reserved or pending.")
         }
     }
 }

@@ -60,6 +60,10 @@ public struct OrderSummary: Sendable, Equatable {
     public var transactionID: String?
     public var transactionStatus: TransactionStatus?
 
+    /// True for an order still being entered that has no lines, such as one opened by New
+    /// order and never used.
+    public var isEmptyOrder: Bool { phase == .assembling && firstLineDescription == nil }
+
     public init(orderID: String, phase: CheckoutPhase, mode: ChargeMode, total: Money?, created: Date, updated: Date,
                 desk: String, firstLineDescription: String?, transactionID: String?, transactionStatus: TransactionStatus?) {
         self.orderID = orderID

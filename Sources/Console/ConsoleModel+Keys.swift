@@ -25,6 +25,7 @@ extension ConsoleModel {
             return lock(now: now)
         }
         if overlay != nil { return handleOverlayKey(key) }
+        if verifiesCustomerReturn, let effects = handleKeyWhileWaitingForCustomer(key, now: now) { return effects }
         let typing = screen == .orders ? orders.isEditingSearch : focus.isTextField
         if let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: typing) {
             return run(command, now: now)
@@ -48,6 +49,27 @@ extension ConsoleModel {
     private mutating func handleKeyWhileTooSmall(_ key: Key, now: Date) -> [ConsoleEffect]? {
         guard let overlay, overlay.movesMoney, key == .character("y") || key == .character("Y") else { return nil }
         localNotice = LocalNotice(text: "Enlarge the window to see the amount before confirming.", isProblem: true)
+        return []
+    }
+
+    /// While the return URI from the sandbox customer is awaited, discards every key but
+    /// Esc and the help, quit, lock, redraw and theme keys, and names the discarded keys in
+    /// the notice. They were typed for an order the clerk has not seen authorized yet, so a
+    /// later money confirmation must not pick them up. Esc stops the wait. Returns nil for a
+    /// key that is handled as usual.
+    private mutating func handleKeyWhileWaitingForCustomer(_ key: Key, now: Date) -> [ConsoleEffect]? {
+        let command = KeyTable.command(for: key, scope: screen.keyScope, focusIsTextField: true)
+        if command == .cancel {
+            verifiesCustomerReturn = false
+            discardedKeys = []
+            localNotice = LocalNotice(text: "The return URI will not be verified on arrival; press Enter when it is in its field.",
+                                      isProblem: false)
+            return []
+        }
+        if let command, [.help, .quit, .lock, .redraw, .cycleTheme].contains(command) { return nil }
+        discardedKeys.append(key.displayName)
+        localNotice = LocalNotice(text: "Waiting for the sandbox customer… \(Self.ignoredKeysSentence(discardedKeys)) Esc stops waiting.",
+                                  isProblem: true)
         return []
     }
 
@@ -198,6 +220,13 @@ extension ConsoleModel {
             return [.send(.addLine(description: line.description, quantity: line.quantity, unitPrice: line.unitPrice))]
         case .returnURI:
             let uri = returnURI.text.trimmingCharacters(in: .whitespaces)
+            if uri.isEmpty, playingCustomerSince != nil {
+                verifiesCustomerReturn = true
+                discardedKeys = []
+                localNotice = LocalNotice(text: "Waiting for the sandbox customer… The return URI is verified when it arrives.",
+                                          isProblem: false)
+                return []
+            }
             if uri.isEmpty {
                 localNotice = LocalNotice(text: "Paste the return URI from the customer's browser first.", isProblem: true)
                 return []

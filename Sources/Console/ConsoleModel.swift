@@ -111,6 +111,11 @@ struct ConsoleModel {
     var pasteBuffer: String?
     /// Start of a running "play the customer" task.
     var playingCustomerSince: Date?
+    /// Set by Enter on the empty return-URI field while the customer is being played: the
+    /// return URI is verified as soon as it arrives, and keys until then are discarded.
+    var verifiesCustomerReturn = false
+    /// Names of the keys discarded while `verifiesCustomerReturn` is set, for the notice.
+    var discardedKeys: [String] = []
 
     init(state: CheckoutState, canPlayCustomer: Bool, desk: String = "desk-1", now: Date = Date()) {
         self.state = state
@@ -216,6 +221,8 @@ struct ConsoleModel {
         fieldNotice = nil
         pendingLine = nil
         overlay = nil
+        verifiesCustomerReturn = false
+        discardedKeys = []
         focus = Self.preferredFocus(for: state.phase) ?? .description
         selectDefaultAction()
     }
@@ -234,15 +241,38 @@ struct ConsoleModel {
 
     // MARK: - Background results
 
-    mutating func customerApproved(returnURI uri: String) {
+    /// Puts the sandbox customer's return URI in its field, and sends it for verification
+    /// when the clerk already pressed Enter for it.
+    @discardableResult
+    mutating func customerApproved(returnURI uri: String) -> [ConsoleEffect] {
         playingCustomerSince = nil
         returnURI = TextField(uri)
         focus = .returnURI
-        localNotice = LocalNotice(text: "The sandbox customer approved the URL. Press Enter to verify the return URI.", isProblem: false)
+        guard verifiesCustomerReturn else {
+            localNotice = LocalNotice(text: "The sandbox customer approved the URL. Press Enter to verify the return URI.", isProblem: false)
+            return []
+        }
+        let ignored = finishWaitingForCustomer()
+        // With nothing discarded, the checkout's own notices report the verification.
+        localNotice = ignored.map { LocalNotice(text: "The sandbox customer approved the URL; verifying the return URI. \($0)", isProblem: true) }
+        return [.send(.submitReturnURI(uri))]
     }
 
     mutating func customerFailed(_ message: String) {
         playingCustomerSince = nil
-        localNotice = LocalNotice(text: "Playing the customer failed: \(message)", isProblem: true)
+        let ignored = finishWaitingForCustomer().map { " \($0)" } ?? ""
+        localNotice = LocalNotice(text: "Playing the customer failed: \(message)\(ignored)", isProblem: true)
+    }
+
+    /// Ends the wait for the sandbox customer and returns a sentence naming the discarded
+    /// keys, or nil when none were discarded.
+    private mutating func finishWaitingForCustomer() -> String? {
+        verifiesCustomerReturn = false
+        defer { discardedKeys = [] }
+        return discardedKeys.isEmpty ? nil : Self.ignoredKeysSentence(discardedKeys)
+    }
+
+    static func ignoredKeysSentence(_ keys: [String]) -> String {
+        "Ignored while waiting: \(keys.joined(separator: ", ")); press them again if still needed."
     }
 }

@@ -80,7 +80,7 @@ struct EventLoop {
             case .state(let state):
                 model.apply(state)
             case .customerApproved(let uri):
-                model.customerApproved(returnURI: uri)
+                perform(model.customerApproved(returnURI: uri))
             case .customerFailed(let text):
                 model.customerFailed(text)
             case .signal(let number):

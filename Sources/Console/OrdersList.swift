@@ -85,14 +85,27 @@ struct OrdersList: Equatable {
         return OrdersQuery(phases: filter.phases, search: text.isEmpty ? nil : text, limit: limit, generation: generation)
     }
 
-    /// Takes the answer to a query; answers to older queries are dropped.
+    /// Returns true when `query` is the latest one sent and still matches the filter and
+    /// search on screen, so its answer may replace the rows.
+    func isCurrent(_ query: OrdersQuery) -> Bool {
+        let text = search.text.trimmingCharacters(in: .whitespaces)
+        return query.generation == generation && query.phases == filter.phases && query.search == (text.isEmpty ? nil : text)
+    }
+
+    /// Takes the answer to a query. Answers to older queries, or to a filter or search no
+    /// longer on screen, are dropped.
+    ///
+    /// Empty orders (still being entered, with no lines) are left out under every filter,
+    /// because they have nothing to open, settle or refund, and New order reuses such an
+    /// order. The desk's current order stays on the checkout screen either way.
     mutating func receive(_ newRows: [OrderSummary], for query: OrdersQuery) {
-        guard query.generation == generation else { return }
+        guard isCurrent(query) else { return }
         isLoading = false
         loadProblem = nil
         // Keep the same order selected when a longer page arrives.
         let selectedID = selectedRow?.orderID
-        rows = newRows
+        rows = newRows.filter { !$0.isEmptyOrder }
+        // Counted before empty orders are left out: a full page means older orders may exist.
         hasMore = newRows.count >= query.limit
         if let selectedID, let index = rows.firstIndex(where: { $0.orderID == selectedID }) {
             selected = index
@@ -102,7 +115,7 @@ struct OrdersList: Equatable {
     }
 
     mutating func fail(_ message: String, for query: OrdersQuery) {
-        guard query.generation == generation else { return }
+        guard isCurrent(query) else { return }
         isLoading = false
         loadProblem = message
     }
@@ -113,7 +126,9 @@ struct OrdersList: Equatable {
         guard !rows.isEmpty else { return nil }
         selected = min(max(0, selected + step), rows.count - 1)
         guard hasMore, !isLoading, selected >= rows.count - Self.pageSize / 2 else { return nil }
-        limit = rows.count + Self.pageSize
+        // Grown from the last limit, not from the rows shown, because hidden empty orders
+        // count against the limit too.
+        limit += Self.pageSize
         return nextQuery()
     }
 }

@@ -118,7 +118,7 @@ struct OrderEntryTests {
 
         await harness.session.perform(.pay)
         #expect(harness.session.state.noticeIsProblem)
-        #expect(harness.session.state.notice == "Pay needs an authorized return URI first.")
+        #expect(harness.session.state.notice == "Verify a return URI first.")
         #expect(harness.fps.calls.isEmpty)
 
         await harness.session.perform(.buildURL)
@@ -133,12 +133,105 @@ struct OrderEntryTests {
     func callerReferences() async throws {
         let harness = try Harness()
         let first = harness.session.state.callerReference
+        // A line keeps the order, because New order reuses an empty one.
+        await harness.session.perform(.addLine(description: "Tea", quantity: "1", unitPrice: "4.50"))
         await harness.session.perform(.newOrder)
         let second = harness.session.state.callerReference
         #expect(first != second)
         #expect(first.hasPrefix("fpsc-front_desk-"))
         let long = CheckoutSession.makeCallerReference(desk: String(repeating: "x", count: 300), orderID: Int64.max)
         #expect(CheckoutSession.paymentReference(cbuiReference: long, kind: .reserve).count <= 128)
+    }
+}
+
+@Suite("New order")
+struct NewOrderTests {
+    @Test("new order starts in Pay now after a Reserve order")
+    func newOrderStartsInPayNow() async throws {
+        let harness = try Harness()
+        await harness.authorize(mode: .reserveThenSettle)
+        let reserveOrder = harness.orderNumber
+        await harness.session.perform(.newOrder)
+        let state = harness.session.state
+        #expect(state.orderID != String(reserveOrder))
+        #expect(state.mode == .payNow)
+        #expect(try harness.ledger.loadOrder(harness.orderNumber).order.mode == ChargeMode.payNow.rawValue)
+    }
+
+    @Test("new order reuses an empty order")
+    func newOrderReusesEmptyOrder() async throws {
+        let harness = try Harness()
+        let first = harness.session.state.orderID
+        await harness.session.perform(.newOrder)
+        await harness.session.perform(.newOrder)
+        #expect(harness.session.state.orderID == first)
+        #expect(try harness.ledger.listOrders().count == 1)
+    }
+
+    @Test("reused empty order returns to Pay now")
+    func reusedEmptyOrderReturnsToPayNow() async throws {
+        let harness = try Harness()
+        let first = harness.session.state.orderID
+        await harness.session.perform(.setMode(.reserveThenSettle))
+        await harness.session.perform(.newOrder)
+        let state = harness.session.state
+        #expect(state.orderID == first)
+        #expect(state.mode == .payNow)
+        #expect(state.noticeIsProblem == false)
+        #expect(try harness.ledger.loadOrder(harness.orderNumber).order.mode == ChargeMode.payNow.rawValue)
+        #expect(try harness.ledger.listOrders().count == 1)
+    }
+
+    @Test("order with a line is kept")
+    func orderWithLineIsKept() async throws {
+        let harness = try Harness()
+        let first = harness.session.state.orderID
+        await harness.session.perform(.addLine(description: "Tea", quantity: "1", unitPrice: "4.50"))
+        await harness.session.perform(.newOrder)
+        #expect(harness.session.state.orderID != first)
+        #expect(harness.session.state.lines.isEmpty)
+        #expect(try harness.ledger.listOrders().count == 2)
+    }
+}
+
+@Suite("Availability reasons")
+struct AvailabilityReasonTests {
+    /// The actions pane shows 31 columns of reason at a 100-column window.
+    static let reasonColumns = 31
+
+    @Test("every reason fits the actions pane", arguments: CheckoutPhase.allCases)
+    func reasonsFit(phase: CheckoutPhase) {
+        let usd = { (minor: Int64) in Money(minorUnits: minor) }
+        for mode in ChargeMode.allCases {
+            for lines in [[], [OrderLine(description: "Tea", quantity: 1, unitPrice: usd(99_999))]] {
+                for locked in [false, true] {
+                    for busy in [false, true] {
+                        for action in [CheckoutAction.pay, .reserve, .settle, .cancel, nil] {
+                            var state = CheckoutState(orderID: "1", phase: phase, mode: mode, lines: lines, callerReference: "r",
+                                                      cbuiURL: lines.isEmpty ? nil : "http://127.0.0.1/x", isSandbox: true)
+                            state.isLocked = locked
+                            state.busyStep = busy ? ("Pay", Date()) : nil
+                            state.transactionAction = action
+                            state.charged = phase == .succeeded ? usd(99_999) : nil
+                            for refunds in Self.refundCases(usd: usd) {
+                                state.refunds = refunds
+                                for checked in CheckoutAction.allCases {
+                                    let reason = state.availability(of: checked).reason
+                                    #expect(reason.count <= Self.reasonColumns, "\(checked) in \(phase): \"\(reason)\" has \(reason.count) characters")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func refundCases(usd: (Int64) -> Money) -> [[RefundView]] {
+        let now = Date()
+        let done = RefundView(sequence: 1, callerReference: "r-1", amount: usd(99_999), transactionID: "T", status: .succeeded, lastUpdate: now)
+        let unknown = RefundView(sequence: 9, callerReference: "r-9", amount: usd(99_999), transactionID: nil, status: .requested, lastUpdate: now)
+        return [[], [done], [unknown]]
     }
 }
 

@@ -213,6 +213,105 @@ import Testing
         #expect(model.focus == .returnURI)
     }
 
+    @Test func enterWaitsForSandboxCustomer() {
+        var model = Fixture.model(Fixture.state(.awaitingReturn, lines: [Fixture.widget], url: Fixture.url))
+        #expect(model.focus == .returnURI)
+        // The clerk's type-ahead: F8, then Enter, F5 and y before the return URI arrives.
+        #expect(model.press([.function(8), .enter, .function(5), .character("y")]) == ["playCustomer(\(Fixture.url.count))"])
+        #expect(model.overlay == nil)
+        #expect(model.returnURI.isEmpty)
+        #expect(model.localNotice?.isProblem == true)
+        #expect(model.localNotice?.text.contains("Ignored while waiting: F5, y") == true)
+
+        let effects = describe(model.customerApproved(returnURI: Fixture.returnURI))
+        #expect(effects == ["submitReturnURI(\(Fixture.returnURI.count))"])
+        #expect(model.localNotice?.text.contains("F5, y") == true)
+        #expect(model.verifiesCustomerReturn == false)
+
+        model.apply(Fixture.state(.authorized, lines: [Fixture.widget], url: Fixture.url))
+        #expect(model.overlay == nil)
+        // The confirmation appears only now, and only a y typed after it confirms.
+        #expect(model.press([.function(5)]) == [])
+        #expect(model.overlay == .confirmPay)
+        #expect(model.press([.character("y")]) == ["pay"])
+    }
+
+    @Test func escapeStopsWaitingForCustomer() {
+        var model = Fixture.model(Fixture.state(.awaitingReturn, lines: [Fixture.widget], url: Fixture.url))
+        _ = model.press([.function(8), .enter])
+        #expect(model.verifiesCustomerReturn)
+        #expect(model.localNotice?.text.hasPrefix("Waiting for the sandbox customer") == true)
+        _ = model.press([.escape])
+        #expect(model.verifiesCustomerReturn == false)
+        #expect(describe(model.customerApproved(returnURI: Fixture.returnURI)) == [])
+        #expect(model.returnURI.text == Fixture.returnURI)
+        #expect(model.localNotice?.text == "The sandbox customer approved the URL. Press Enter to verify the return URI.")
+    }
+
+    @Test func customerFailureEndsWait() {
+        var model = Fixture.model(Fixture.state(.awaitingReturn, lines: [Fixture.widget], url: Fixture.url))
+        _ = model.press([.function(8), .enter, .character("x")])
+        model.customerFailed("The sandbox could not be reached.")
+        #expect(model.verifiesCustomerReturn == false)
+        #expect(model.localNotice?.text == "Playing the customer failed: The sandbox could not be reached. Ignored while waiting: x; press them again if still needed.")
+        #expect(model.press([.character("x")]) == [])
+        #expect(model.returnURI.text == "x")
+    }
+
+    @Test func enterOnEmptyReturnFieldAsksForPaste() {
+        var model = Fixture.model(Fixture.state(.awaitingReturn, lines: [Fixture.widget], url: Fixture.url))
+        #expect(model.press([.enter]) == [])
+        #expect(model.verifiesCustomerReturn == false)
+        #expect(model.localNotice?.text == "Paste the return URI from the customer's browser first.")
+    }
+
+    @Test func ordersListHidesEmptyOrders() {
+        var list = OrdersList()
+        let query = list.restart(clearRows: true)
+        list.receive([Self.emptyOrder] + Fixture.reservedOrders, for: query)
+        #expect(list.rows.map(\.orderID) == ["1042", "1038", "977"])
+    }
+
+    @Test func ordersAnswerForOldFilterDropped() {
+        var model = Fixture.model(Fixture.state())
+        _ = model.press([.function(11)])
+        let allQuery = OrdersQuery(phases: nil, search: nil, limit: OrdersList.pageSize, generation: model.orders.generation)
+        _ = model.press([.character("f")])
+        #expect(model.orders.filter == .reserved)
+        let entering = OrderSummary(orderID: "2", phase: .assembling, mode: .payNow, total: Money(minorUnits: 450),
+                                    created: Fixture.context.now, updated: Fixture.context.now, desk: "desk-1",
+                                    firstLineDescription: "Tea", transactionID: nil, transactionStatus: nil)
+
+        // Rows for the all filter never fill the reserved list, whichever generation they carry.
+        model.ordersLoaded([entering] + Fixture.reservedOrders, for: allQuery)
+        #expect(model.orders.rows.isEmpty)
+        var relabelled = allQuery
+        relabelled.generation = model.orders.generation
+        model.ordersLoaded([entering] + Fixture.reservedOrders, for: relabelled)
+        #expect(model.orders.rows.isEmpty)
+        #expect(model.orders.isLoading)
+
+        let reservedQuery = OrdersQuery(phases: [.reserved], search: nil, limit: OrdersList.pageSize, generation: model.orders.generation)
+        model.ordersLoaded(Fixture.reservedOrders, for: reservedQuery)
+        #expect(model.orders.rows.map(\.orderID) == ["1042", "1038", "977"])
+        #expect(model.orders.isLoading == false)
+    }
+
+    @Test func pagingPastHiddenEmptyOrders() {
+        var list = OrdersList()
+        let first = list.restart(clearRows: true)
+        let page = Fixture.reservedOrders + Array(repeating: Self.emptyOrder, count: OrdersList.pageSize - Fixture.reservedOrders.count)
+        list.receive(page, for: first)
+        #expect(list.rows.count == Fixture.reservedOrders.count)
+        #expect(list.hasMore)
+        let next = list.move(by: 1)
+        #expect(next?.limit == 2 * OrdersList.pageSize)
+    }
+
+    static let emptyOrder = OrderSummary(orderID: "9", phase: .assembling, mode: .reserveThenSettle, total: nil,
+                                         created: Fixture.context.now, updated: Fixture.context.now, desk: "desk-1",
+                                         firstLineDescription: nil, transactionID: nil, transactionStatus: nil)
+
     @Test func playCustomerOffOutsideSandbox() {
         var model = Fixture.model(Fixture.state(.awaitingReturn, lines: [Fixture.widget], url: Fixture.url), canPlayCustomer: false)
         #expect(model.press([.function(8)]) == [])

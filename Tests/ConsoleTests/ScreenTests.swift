@@ -78,9 +78,45 @@ import Testing
     @Test func disabledActionsShowReasons() {
         let state = Fixture.state(.assembling)
         let text = screen(Fixture.model(state)).text
-        // The pane truncates long reasons at 100 columns; the key's notice shows them whole.
-        #expect(text.contains("Pay          Pay needs an authorized return"))
+        #expect(text.contains("Pay          Verify a return URI first."))
         #expect(text.contains("Build URL    Add at least one line first."))
+    }
+
+    @Test(arguments: [80, 100, 120]) func headerAlwaysShowsMode(width: Int) {
+        let phases: [CheckoutPhase] = [.assembling, .awaitingReturn, .authorized, .reserved, .cancelled]
+        for mode in ChargeMode.allCases {
+            for phase in phases {
+                let model = Fixture.model(Fixture.state(phase, mode: mode, lines: [Fixture.widget], url: Fixture.url))
+                let header = screen(model, width: width, height: 30).rowText(0)
+                #expect(header.contains(Words.mode(mode)), "\(phase) at \(width) columns: \(header)")
+                #expect(header.contains(Words.phase(phase)), "\(phase) at \(width) columns: \(header)")
+                #expect(header.contains("[SANDBOX]"))
+            }
+        }
+    }
+
+    @Test func actionReasonsFitAt100Columns() throws {
+        let layout = try #require(Layout.compute(width: 100, height: 30))
+        var states = [Fixture.state(), Fixture.state(lines: [Fixture.widget])]
+        for phase in CheckoutPhase.allCases {
+            for mode in ChargeMode.allCases {
+                var state = Fixture.state(phase, mode: mode, lines: [Fixture.widget], url: Fixture.url)
+                state.charged = phase == .succeeded ? Money(minorUnits: 2500) : nil
+                state.transactionAction = .reserve
+                states.append(state)
+            }
+        }
+        var locked = Fixture.state(lines: [Fixture.widget])
+        locked.isLocked = true
+        states.append(locked)
+
+        for state in states {
+            let lines = ActionsPane.lines(model: Fixture.model(state), width: layout.actions.width,
+                                          height: layout.actions.height - 1, context: Fixture.context)
+            for line in lines {
+                #expect(!line.plainText.contains("…"), "cut at 100 columns in \(state.phase): \(line.plainText)")
+            }
+        }
     }
 
     @Test func orderLinesAndTotal() {

@@ -16,7 +16,8 @@ struct ConsoleDayTests {
 
         // A new order takes the screen; the reserved one is found again through the list.
         try console.tmux.send("F9")
-        try await console.tmux.waitFor(text: "Entering order")
+        let fresh = try await console.tmux.waitFor(text: "Entering order")
+        #expect(fresh.contains("Entering order  │  Pay now"), "a new order must start in Pay now:\n\(fresh)")
         try console.tmux.send("F11")
         try await console.tmux.waitFor(text: "Filter [all]")
         try console.tmux.send("f")
@@ -36,6 +37,27 @@ struct ConsoleDayTests {
         try console.tmux.send("y")
         let settled = try await console.tmux.waitFor(text: "Settled USD 30.00")
         #expect(settled.contains("│  Succeeded  │"))
+    }
+
+    /// F8, Enter, F5 and y typed at once: Enter waits for the sandbox customer's return URI
+    /// and verifies it, and F5 and y are discarded with a notice instead of confirming a Pay.
+    @Test func typeAheadAfterPlayCustomer() async throws {
+        let console = try await ConsoleUnderTest.start()
+        try await console.enterLine("Mug", quantity: "1", price: "6.00")
+        try console.tmux.send("F2")
+        try await console.tmux.waitFor(text: "Awaiting return URI")
+        try console.tmux.send("F8", "Enter", "F5", "y")
+        let authorized = try await console.tmux.waitFor("the order authorized without a second Enter") {
+            $0.contains("│  Authorized  │") && $0.contains("Ignored while waiting")
+        }
+        #expect(authorized.contains("Ignored while waiting: F5, y"), "the discarded keys are not named:\n\(authorized)")
+        #expect(!authorized.contains("(y/N)"))
+        #expect(try console.sandboxCount("SELECT count(*) FROM transactions") == 0)
+
+        try console.tmux.send("F5")
+        try await console.tmux.waitFor(text: "Pay USD 6.00 on SANDBOX? (y/N)")
+        try console.tmux.send("y")
+        try await console.tmux.waitFor(text: "Paid USD 6.00")
     }
 
     @Test func partialRefundOfPayment() async throws {

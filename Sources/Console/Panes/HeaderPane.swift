@@ -1,6 +1,7 @@
 /// The top row. Product name, order id, phase in words and charge mode sit at the left. The
 /// clerk, the desk and the SANDBOX or LIVE badge sit at the right, spelled out so they never
-/// depend on colour. On a narrow screen the mode is left out first, then the product name.
+/// depend on colour. The charge mode always shows, so a clerk sees Reserve before charging:
+/// on a narrow screen the product name is left out first, then the clerk and the desk.
 enum HeaderPane: Pane {
     static let productName = "fps-checkout"
 
@@ -19,8 +20,7 @@ enum HeaderPane: Pane {
         let mode = Span(Words.mode(state.mode), .dim)
         let candidates: [StyledLine] = [
             [product, separator, order, separator, phase, separator, mode],
-            [product, separator, order, separator, phase],
-            [order, separator, phase],
+            [order, separator, phase, separator, mode],
         ]
         return [row(candidates: candidates, model: model, width: width)]
     }
@@ -33,19 +33,24 @@ enum HeaderPane: Pane {
     }
 
     /// Builds the header row from the first of `candidates` that fits beside the identity
-    /// spans; the last candidate is truncated when none fits. The badge always keeps its place.
+    /// spans. When none fits, the last and shortest candidate goes beside the badge alone,
+    /// truncated if it must be. The badge always keeps its place.
     static func row(candidates: [StyledLine], model: ConsoleModel, width: Int) -> StyledLine {
-        var right = identity(model: model)
         // At least three columns between the two halves, so they never read as one phrase.
         let minimumGap = 3
-        if TextWidth.width(of: right.plainText) + minimumGap > width {
-            right = [badge(isSandbox: model.state.isSandbox)]
+        let right = identity(model: model)
+        let room = width - TextWidth.width(of: right.plainText) - minimumGap
+        if let left = candidates.first(where: { TextWidth.width(of: $0.plainText) <= room }) {
+            return joined(left, right, width: width, minimumGap: minimumGap)
         }
-        let room = max(0, width - TextWidth.width(of: right.plainText) - minimumGap)
-        var left = candidates.first { TextWidth.width(of: $0.plainText) <= room } ?? []
-        if left.isEmpty, let last = candidates.last {
-            left = [Span(TextWidth.truncate(last.plainText, to: room))]
-        }
+        let badgeOnly: StyledLine = [badge(isSandbox: model.state.isSandbox)]
+        let badgeRoom = max(0, width - TextWidth.width(of: badgeOnly.plainText) - minimumGap)
+        guard let last = candidates.last else { return joined([], badgeOnly, width: width, minimumGap: minimumGap) }
+        let left = TextWidth.width(of: last.plainText) <= badgeRoom ? last : [Span(TextWidth.truncate(last.plainText, to: badgeRoom))]
+        return joined(left, badgeOnly, width: width, minimumGap: minimumGap)
+    }
+
+    private static func joined(_ left: StyledLine, _ right: StyledLine, width: Int, minimumGap: Int) -> StyledLine {
         let gap = max(minimumGap, width - TextWidth.width(of: left.plainText) - TextWidth.width(of: right.plainText))
         return left + [Span(String(repeating: " ", count: gap))] + right
     }
