@@ -21,6 +21,11 @@ final class SandboxStore: Sendable {
     /// the next durable commit can drop such a row, and the buyer then starts again from the
     /// merchant's link.
     let unsyncedWriter: SQLiteDatabase
+    /// Secret keys by access key id, filled on first use. Every signed request needs its
+    /// caller's secret, and a read transaction costs several file-lock system calls.
+    /// NOTE: only `registerCaller` updates this cache, so a caller row written by another
+    /// process to the same file is seen only for access keys this process has not cached yet.
+    private let callerSecrets = Mutex<[String: String]>([:])
 
     init(path: String) throws {
         database = try SQLiteDatabase(path: path)
@@ -133,13 +138,24 @@ final class SandboxStore: Sendable {
                 ON CONFLICT (access_key_id) DO UPDATE SET secret_key = excluded.secret_key, description = excluded.description
                 """, [.text(accessKeyID), .text(secretKey), SQLiteValue(description), .integer(now.milliseconds)])
         }
+        // Set after the commit. A concurrent lookup that read the old row cannot overwrite the
+        // new secret, because lookups only add keys that are missing.
+        callerSecrets.withLock { $0[accessKeyID] = secretKey }
     }
 
     func secretKey(forCaller accessKeyID: String) throws -> String? {
-        try read { reader in
+        if let cached = callerSecrets.withLock({ $0[accessKeyID] }) { return cached }
+        let stored = try read { reader in
             try reader.query("SELECT secret_key FROM callers WHERE access_key_id = ?", [.text(accessKeyID)])
                 .first?.text("secret_key")
         }
+        // Unknown keys are not cached, so a flood of made-up access keys cannot grow the cache.
+        if let stored {
+            callerSecrets.withLock { secrets in
+                if secrets[accessKeyID] == nil { secrets[accessKeyID] = stored }
+            }
+        }
+        return stored
     }
 
     // MARK: Read connections

@@ -91,6 +91,26 @@ struct TokenActionTests {
         #expect(described.xml("Code") == "InvalidTokenId")
         #expect(cancelled.xml("Code") == "InvalidTokenId")
     }
+
+    @Test("re-registered caller's new secret applies")
+    func reRegisteredCallerSecret() async throws {
+        let sandbox = try SandboxHarness()
+        let accessKey = "AKROTATEDCALLER00001"
+        try sandbox.server.registerCaller(accessKeyID: accessKey, secretKey: "first-secret-key-0001")
+        // The first request caches the secret, so the second registration must replace it.
+        let beforeRotation = try await sandbox.api("GetTokenByCaller", ["TokenId": "NOSUCHTOKEN"],
+                                                   secret: "first-secret-key-0001", accessKey: accessKey)
+        try sandbox.server.registerCaller(accessKeyID: accessKey, secretKey: "second-secret-key-001")
+
+        let oldSecret = try await sandbox.api("GetTokenByCaller", ["TokenId": "NOSUCHTOKEN"],
+                                              secret: "first-secret-key-0001", accessKey: accessKey)
+        let newSecret = try await sandbox.api("GetTokenByCaller", ["TokenId": "NOSUCHTOKEN"],
+                                              secret: "second-secret-key-001", accessKey: accessKey)
+
+        #expect(beforeRotation.xml("Code") == "InvalidTokenId")
+        #expect(oldSecret.xml("Code") == "SignatureDoesNotMatch")
+        #expect(newSecret.xml("Code") == "InvalidTokenId")
+    }
 }
 
 @Suite("Sandbox VerifySignature")
