@@ -325,32 +325,40 @@ final class APIService: Sendable {
 
 /// Signature Version 2 checks shared by the API and the CBUI.
 enum RequestSignature {
-    /// Lists the host lines a valid signature may use: `127.0.0.1` with and without the bound port,
-    /// and the lower-cased Host header with and without its port. Clients disagree on whether the
-    /// port belongs in the host line, so the sandbox accepts both forms.
+    /// Lists the host lines a valid signature may use: the lower-cased Host header with and
+    /// without its port, then `127.0.0.1` with and without the bound port. Clients disagree on
+    /// whether the port belongs in the host line, so the sandbox accepts both forms. The Host
+    /// header's own form comes first because most signers use it, so `matches` usually stops
+    /// after one HMAC.
     static func hostLines(port: UInt16, hostHeader: String?) -> [String] {
-        var lines = ["127.0.0.1:\(port)", "127.0.0.1"]
+        var lines: [String] = []
+        lines.reserveCapacity(4)
+        func add(_ line: String) {
+            if !lines.contains(line) { lines.append(line) }
+        }
         if let header = hostHeader?.lowercased(), !header.isEmpty {
-            lines.append(header)
+            add(header)
             if let colon = header.lastIndex(of: ":"), !header.hasSuffix("]") {
-                lines.append(String(header[..<colon]))
+                add(String(header[..<colon]))
             }
         }
-        var seen = Set<String>()
-        return lines.filter { seen.insert($0).inserted }
+        add("127.0.0.1:\(port)")
+        add("127.0.0.1")
+        return lines
     }
 
+    /// Returns true when `signature` matches the one computed for any of `hostLines`, tried in order.
+    /// Each comparison takes time independent of where the signatures differ. Stopping at the first
+    /// match only shows which host line the request used, and the request itself carries that.
     static func matches(signature: String, verb: String, hostLines: [String], path: String,
                         parameters: [QueryParameter], signatureName: String, secretKey: String,
                         method: SignatureMethod) -> Bool {
-        var matched = false
-        // Every candidate is computed and compared, so the time taken does not reveal which one matched.
         for hostLine in hostLines {
             let expected = SignatureV2.signature(verb: verb, hostLine: hostLine, path: path, parameters: parameters,
                                                  excluding: signatureName, secretKey: secretKey, method: method)
-            if SignatureV2.constantTimeEquals(expected, signature) { matched = true }
+            if SignatureV2.constantTimeEquals(expected, signature) { return true }
         }
-        return matched
+        return false
     }
 }
 
