@@ -1,3 +1,4 @@
+import CCrypto
 import Foundation
 import FPSClient
 
@@ -365,11 +366,17 @@ enum RequestSignature {
 /// Request ids in the lower-case UUID form FPS returned.
 enum RequestID {
     /// Makes a random version 4 UUID string. Foundation's UUID() opens and reads /dev/urandom
-    /// on every call on Linux, which cost more than a status read; the system generator here
-    /// uses getrandom(2).
+    /// on every call on Linux, which cost more than a status read. libcrypto's RAND_bytes draws
+    /// from a per-thread generator that getrandom(2) seeds, so it makes no system call per id.
     static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let filled = withUnsafeMutableBytes(of: &bytes) { raw in RAND_bytes(raw.baseAddress, Int32(raw.count)) }
+        if filled != 1 {
+            // RAND_bytes fails only when its generator cannot be seeded. The system generator
+            // then tries getrandom(2) itself and stops the process if that fails too.
+            var generator = SystemRandomNumberGenerator()
+            bytes = (generator.next(), generator.next())
+        }
         return withUnsafeMutableBytes(of: &bytes) { raw in
             raw[6] = raw[6] & 0x0F | 0x40
             raw[8] = raw[8] & 0x3F | 0x80
