@@ -189,7 +189,8 @@ final class APIService: Sendable {
     /// access key, signature, Timestamp, then Version and Action.
     private func authenticate(_ http: ServerRequest) throws(APIError) -> APIRequest {
         let parameters = try Self.parameters(of: http)
-        var values: [String: String] = [:]
+        // Sized up front, because growing a dictionary rehashes every name already in it.
+        var values = [String: String](minimumCapacity: parameters.count)
         for parameter in parameters { values[parameter.name] = parameter.value }
         let actionName = values["Action"] ?? ""
         let now = clock()
