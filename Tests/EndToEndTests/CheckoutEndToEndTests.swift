@@ -8,16 +8,8 @@ import Testing
 struct CheckoutEndToEndTests {
     @Test func payTwoLineOrder() async throws {
         let console = try await ConsoleUnderTest.start()
-        try await console.enterLine("Blue mug", quantity: "3", price: "19.99")
-        try await console.enterLine("Green tea 日本", quantity: "2", price: "4.50")
+        try await console.authorize(reserve: false, lines: [("Blue mug", "3", "19.99"), ("Green tea 日本", "2", "4.50")])
         try await console.tmux.waitFor(text: "Total USD 68.97")
-
-        try console.tmux.send("F2")
-        try await console.tmux.waitFor(text: "Awaiting return URI")
-        try console.tmux.send("F8")
-        try await console.tmux.waitFor(text: "The sandbox customer approved")
-        try console.tmux.send("Enter")
-        try await console.tmux.waitFor(text: "Authorized")
 
         try console.tmux.send("F5")
         try await console.tmux.waitFor(text: "Pay USD 68.97 on SANDBOX? (y/N)")
@@ -30,17 +22,7 @@ struct CheckoutEndToEndTests {
 
     @Test func reserveThenSettle() async throws {
         let console = try await ConsoleUnderTest.start()
-        try await console.enterLine("Desk lamp", quantity: "1", price: "25.00")
-        try await console.enterLine("Bulb", quantity: "4", price: "1.25")
-        try console.tmux.send("F4")
-        try await console.tmux.waitFor(text: "Reserve, settle later")
-
-        try console.tmux.send("F2")
-        try await console.tmux.waitFor(text: "Awaiting return URI")
-        try console.tmux.send("F8")
-        try await console.tmux.waitFor(text: "The sandbox customer approved")
-        try console.tmux.send("Enter")
-        try await console.tmux.waitFor(text: "Authorized")
+        try await console.authorize(reserve: true, lines: [("Desk lamp", "1", "25.00"), ("Bulb", "4", "1.25")])
 
         try console.tmux.send("F6")
         try await console.tmux.waitFor(text: "(y/N)")
