@@ -219,7 +219,7 @@ struct StringToSignBuffer {
     /// Percent-encodes `bytes` to `start` at `position` and returns the new end. The caller
     /// has checked that three output bytes per input byte fit.
     @inline(__always)
-    private static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into start: UnsafeMutablePointer<UInt8>, at position: Int) -> Int {
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into start: UnsafeMutablePointer<UInt8>, at position: Int) -> Int {
         let hex = PercentEncoding.upperHexDigits.utf8Start
         var position = position
         for byte in bytes {

@@ -134,6 +134,54 @@ struct SignatureVectorTests {
         #expect(url.hasPrefix(input.cbui_endpoint + "?callerKey="))
     }
 
+    /// `singleUseURL` writes its parameters in a fixed order without sorting. Every branch must
+    /// give the URL that the sorting signer builds from the same list: reserve, empty reason,
+    /// SHA-1, upper-case and non-ASCII hosts, encoded paths and a query in the endpoint.
+    @Test func singleUseURLMatchesSortingSigner() throws {
+        let endpoints = [
+            "https://authorize.payments-sandbox.amazon.com/cobranded-ui/actions/start",
+            "http://127.0.0.1:8080/cobranded-ui/actions/start",
+            "https://Authorize.Example.COM:8443/a path/ünï/start",
+            "https://bücher.example/start",
+            "https://example.com/start?partner=a b&zeta=1",
+        ]
+        let credentials = FPSCredentials(accessKeyID: "AKIA+TEST/KEY=", secretKey: "secret key ✓")
+        for endpointText in endpoints {
+            let endpoint = try #require(URL(string: endpointText))
+            for reserve in [false, true] {
+                for reason in ["", "Café order – 2 × 日本茶", "a&b=c+d~e"] {
+                    for method in SignatureMethod.allCases {
+                        let amount = Money(minorUnits: 1999, currency: "EUR")
+                        let url = CBUIPipeline.singleUseURL(
+                            endpoint: endpoint, credentials: credentials, callerReference: "ref 1/2",
+                            returnURL: "https://shop.example.com/return?x=1", amount: amount,
+                            paymentReason: reason, reserve: reserve, signatureMethod: method)
+
+                        var parameters = [
+                            QueryParameter("callerKey", credentials.accessKeyID),
+                            QueryParameter("callerReference", "ref 1/2"),
+                            QueryParameter("pipelineName", "SingleUse"),
+                            QueryParameter("returnURL", "https://shop.example.com/return?x=1"),
+                            QueryParameter("transactionAmount", amount.decimalString),
+                            QueryParameter("currencyCode", "EUR"),
+                            QueryParameter("version", CBUIPipeline.version),
+                            QueryParameter("signatureMethod", method.rawValue),
+                            QueryParameter("signatureVersion", "2"),
+                        ]
+                        if !reason.isEmpty { parameters.append(QueryParameter("paymentReason", reason)) }
+                        if reserve {
+                            parameters.append(QueryParameter("reserve", "True"))
+                            parameters.append(QueryParameter("paymentMethod", "CC"))
+                        }
+                        let expected = CBUIPipeline.signedURL(endpoint: endpoint, parameters: parameters,
+                                                              secretKey: credentials.secretKey, method: method)
+                        #expect(url == expected, "\(endpointText) reserve=\(reserve) reason=\(reason) \(method)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func bothCaptureRequestsVerifyOnlyWithPortlessHost() throws {
         let capture = try Fixture.decode(BotoCaptureFile.self, "boto_wire_capture.json")
         #expect(capture.requests.count == 2)
