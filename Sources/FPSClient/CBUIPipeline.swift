@@ -122,15 +122,7 @@ public enum CBUIPipeline {
             appendLiteral(name)
             start[position] = UInt8(ascii: "=")
             position += 1
-            // Native and literal strings lend their bytes; bridged strings go byte by byte.
-            let position = self.position
-            let start = self.start
-            let written = value.utf8.withContiguousStorageIfAvailable { bytes in
-                StringToSignBuffer.encode(bytes, into: start, at: position)
-            }
-            self.position = written ?? Array(value.utf8).withUnsafeBufferPointer { bytes in
-                StringToSignBuffer.encode(bytes, into: start, at: position)
-            }
+            position = StringToSignBuffer.appendEncoded(value, into: start, at: position)
         }
     }
 

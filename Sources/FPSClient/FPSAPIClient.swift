@@ -30,6 +30,9 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// The `Host` header and SigV2 host line, and the decoded path, worked out once at init.
     private let hostLine: String
     private let signingPath: String
+    /// The string to sign up to its canonical query: the verb, the lower-cased host line and
+    /// the encoded path, each followed by LF.
+    private let signingHeader: [UInt8]
     /// The request headers, built once so that each request shares the same dictionary
     /// storage instead of hashing the names again.
     private let requestHeaders: [String: String]
@@ -55,6 +58,7 @@ public final class FPSAPIClient: FPSActions, Sendable {
         let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
         self.hostLine = parts.hostLine
         self.signingPath = parts.path
+        self.signingHeader = Array("\(httpMethod.rawValue)\n\(parts.hostLine.lowercased())\n\(SignatureV2.canonicalPath(parts.path))\n".utf8)
         var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
         if httpMethod == .post { headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
         self.requestHeaders = headers
@@ -161,23 +165,19 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// with `:port` when the port is not the scheme's default, because that is what URLSession
     /// sends. A supplied parameter with one of the added names is replaced by the added one.
     public func signedRequest(action: String, parameters: [QueryParameter]) -> HTTPRequest {
-        let common = [
-            QueryParameter("Action", action),
-            QueryParameter("AWSAccessKeyId", credentials.accessKeyID),
-            QueryParameter("SignatureMethod", signatureMethod.rawValue),
-            QueryParameter("SignatureVersion", "2"),
-            QueryParameter("Timestamp", currentTimestamp()),
-            QueryParameter("Version", version),
-        ]
+        // In the byte order of `addedNames`.
+        let addedValues = [credentials.accessKeyID, action, signatureMethod.rawValue, "2", currentTimestamp(), version]
         let supplied = parameters.contains { Self.isAddedName($0.name) } ? parameters.filter { !Self.isAddedName($0.name) } : parameters
 
         let verb = httpMethod.rawValue
-        let wireBytes = StringToSignBuffer.with(verb: verb, hostLine: hostLine, path: signingPath, supplied, common,
-                                                excluding: "Signature") { buffer in
-            SignatureV2.withSignature(of: buffer.message, secretKey: credentials.secretKey, method: signatureMethod) { signature in
-                buffer.append("&Signature=")
-                buffer.appendEncoded(signature)
-                return Data(buffer: buffer.queryAndAppended)
+        let wireBytes = signingHeader.withUnsafeBufferPointer { header in
+            StringToSignBuffer.with(header: header, supplied: supplied, fixedNames: Self.addedNames,
+                                    fixedValues: addedValues) { buffer in
+                SignatureV2.withSignature(of: buffer.message, secretKey: credentials.secretKey, method: signatureMethod) { signature in
+                    buffer.append("&Signature=")
+                    buffer.appendEncoded(signature)
+                    return Data(buffer: buffer.queryAndAppended)
+                }
             }
         }
 
@@ -207,6 +207,12 @@ public final class FPSAPIClient: FPSActions, Sendable {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         return Int64(exactly: (milliseconds / 1000).rounded(.down)) ?? Int64.min
     }
+
+    /// The names `signedRequest` sets itself, in byte order, so that only the supplied
+    /// parameters need sorting.
+    private static let addedNames: [StaticString] = [
+        "AWSAccessKeyId", "Action", "SignatureMethod", "SignatureVersion", "Timestamp", "Version",
+    ]
 
     /// True for the names `signedRequest` sets itself. A supplied parameter with one of them is dropped.
     private static func isAddedName(_ name: String) -> Bool {

@@ -135,6 +135,99 @@ struct StringToSignBuffer {
         }
     }
 
+    /// Builds the string to sign from `header` (the verb, host and path lines, each ending in
+    /// LF, as they are signed), the `supplied` parameters and the `fixed` ones, and calls
+    /// `body` with it. The buffer lives only for the call.
+    ///
+    /// Only `supplied` is sorted, stably and by the UTF-8 bytes of the names. The `fixed` names
+    /// must be unreserved ASCII, already in byte order, and must differ from every supplied
+    /// name, so that merging the two lists gives the order `with` would.
+    static func with<Result>(header: UnsafeBufferPointer<UInt8>, supplied: [QueryParameter],
+                             fixedNames: [StaticString], fixedValues: [String],
+                             _ body: (inout StringToSignBuffer) -> Result) -> Result {
+        var rawCount = 0
+        for parameter in supplied { rawCount += parameter.name.utf8.count + parameter.value.utf8.count }
+        var fixedCount = 0
+        for index in fixedNames.indices { fixedCount += fixedNames[index].utf8CodeUnitCount + fixedValues[index].utf8.count * 3 }
+
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(rawCount, 1)) { raw in
+            withUnsafeTemporaryAllocation(of: Span.self, capacity: max(supplied.count, 1)) { spans in
+                var cursor = 0
+                for (index, parameter) in supplied.enumerated() {
+                    let name = copy(parameter.name, into: raw, at: &cursor)
+                    let value = copy(parameter.value, into: raw, at: &cursor)
+                    spans.initializeElement(at: index, to: Span(nameStart: name.lowerBound, nameCount: name.count,
+                                                                valueStart: value.lowerBound, valueCount: value.count))
+                }
+                let ordered = UnsafeMutableBufferPointer(rebasing: spans[0..<supplied.count])
+                let rawStart = UnsafePointer(raw.baseAddress!)
+                sortByName(ordered, raw: rawStart)
+
+                let pairCount = supplied.count + fixedNames.count
+                let capacity = header.count + rawCount * 3 + fixedCount + pairCount * 2 + signatureRoom
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { output in
+                    let start = output.baseAddress!
+                    if let headerStart = header.baseAddress { start.update(from: headerStart, count: header.count) }
+                    var position = header.count
+                    let queryStart = position
+
+                    var suppliedIndex = 0
+                    var fixedIndex = 0
+                    while suppliedIndex < ordered.count || fixedIndex < fixedNames.count {
+                        if position > queryStart {
+                            start[position] = UInt8(ascii: "&")
+                            position += 1
+                        }
+                        let takeSupplied = fixedIndex == fixedNames.count
+                            || (suppliedIndex < ordered.count
+                                && precedes(ordered[suppliedIndex], fixedNames[fixedIndex], raw: rawStart))
+                        if takeSupplied {
+                            let span = ordered[suppliedIndex]
+                            position = encode(UnsafeBufferPointer(start: rawStart + span.nameStart, count: span.nameCount),
+                                              into: start, at: position)
+                            start[position] = UInt8(ascii: "=")
+                            position += 1
+                            position = encode(UnsafeBufferPointer(start: rawStart + span.valueStart, count: span.valueCount),
+                                              into: start, at: position)
+                            suppliedIndex += 1
+                        } else {
+                            let name = fixedNames[fixedIndex]
+                            (start + position).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+                            position += name.utf8CodeUnitCount
+                            start[position] = UInt8(ascii: "=")
+                            position += 1
+                            position = appendEncoded(fixedValues[fixedIndex], into: start, at: position)
+                            fixedIndex += 1
+                        }
+                    }
+                    var buffer = StringToSignBuffer(start: start, capacity: capacity, count: position,
+                                                    queryStart: queryStart, messageCount: position)
+                    return body(&buffer)
+                }
+            }
+        }
+    }
+
+    /// Percent-encodes the UTF-8 bytes of `text` to `start` at `position` and returns the new end.
+    @inline(__always)
+    static func appendEncoded(_ text: String, into start: UnsafeMutablePointer<UInt8>, at position: Int) -> Int {
+        // Native and literal strings lend their bytes to withUTF8 without a copy.
+        var text = text
+        return text.withUTF8 { bytes in encode(bytes, into: start, at: position) }
+    }
+
+    /// True when the name of `left` sorts before `right`, byte by byte.
+    @inline(__always)
+    private static func precedes(_ left: Span, _ right: StaticString, raw: UnsafePointer<UInt8>) -> Bool {
+        let rightBytes = right.utf8Start
+        let shared = min(left.nameCount, right.utf8CodeUnitCount)
+        for offset in 0..<shared {
+            let leftByte = raw[left.nameStart + offset]
+            if leftByte != rightBytes[offset] { return leftByte < rightBytes[offset] }
+        }
+        return left.nameCount < right.utf8CodeUnitCount
+    }
+
     /// Copies the UTF-8 bytes of `text` to `raw` at `cursor`, advances it and returns the range written.
     @inline(__always)
     private static func copy(_ text: String, into raw: UnsafeMutableBufferPointer<UInt8>, at cursor: inout Int) -> Range<Int> {

@@ -177,6 +177,39 @@ struct APIClientRequestTests {
         #expect(sent["Version"] == "2008-09-17")
     }
 
+    /// `signedRequest` sorts only the supplied parameters and merges them with its added names,
+    /// which are already in byte order. Supplied names that sort before, between and after the
+    /// added ones, and non-ASCII ones, must give the body of the full sort in `QueryString`.
+    @Test func signedRequestMergesSuppliedNames() throws {
+        let fixedDate = Date(timeIntervalSince1970: 1_317_655_181)
+        for method in [HTTPMethodChoice.post, .get] {
+            let client = FPSAPIClient(endpoint: URL(string: "https://FPS.Example.com:8443/a b/")!,
+                                      credentials: FPSCredentials(accessKeyID: "AKID", secretKey: "secret"),
+                                      transport: RecordingTransport(xml: ""), httpMethod: method, clock: { fixedDate })
+            let supplied = [
+                QueryParameter("zeta", "last"), QueryParameter("AAA", "first"), QueryParameter("AWSZ", "a b"),
+                QueryParameter("Ab", "x"), QueryParameter("SignatureMethodX", "~"), QueryParameter("Sign", "+/="),
+                QueryParameter("Timestamp0", "t"), QueryParameter("Versio", "v"), QueryParameter("Über", "ü"),
+                QueryParameter("Action", "dropped"), QueryParameter("B", ""),
+            ]
+            let request = client.signedRequest(action: "Pay", parameters: supplied)
+            let raw = method == .post
+                ? String(decoding: try #require(request.body), as: UTF8.self)
+                : try #require(request.url.query(percentEncoded: true))
+
+            var expected = supplied.filter { $0.name != "Action" } + [
+                QueryParameter("Action", "Pay"), QueryParameter("AWSAccessKeyId", "AKID"),
+                QueryParameter("SignatureMethod", "HmacSHA256"), QueryParameter("SignatureVersion", "2"),
+                QueryParameter("Timestamp", "2011-10-03T15:19:41Z"), QueryParameter("Version", "2010-08-28"),
+            ]
+            expected.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+            let canonical = QueryString.encode(expected)
+            let stringToSign = "\(method.rawValue)\nfps.example.com:8443\n/a%20b/\n" + canonical
+            let signature = SignatureV2.sign(stringToSign, secretKey: "secret", method: .hmacSHA256)
+            #expect(raw == canonical + "&Signature=" + PercentEncoding.encode(signature), "\(method)")
+        }
+    }
+
     @Test func timestampIsUTCWithZ() {
         #expect(FPSAPIClient.timestamp(Date(timeIntervalSince1970: 1_317_655_181)) == "2011-10-03T15:19:41Z")
         #expect(FPSAPIClient.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
