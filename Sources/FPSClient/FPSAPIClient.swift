@@ -27,11 +27,9 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// The endpoint split once at init; nil when it is not an absolute http(s) URL, in which
     /// case every call fails with `FPSError.invalidRequest`.
     private let endpointParts: URLParts?
-    /// The `Host` header and SigV2 host line, and the decoded path, worked out once at init.
-    private let hostLine: String
-    private let signingPath: String
-    /// The string to sign up to its canonical query: the verb, the lower-cased host line and
-    /// the encoded path, each followed by LF.
+    /// The string to sign up to its canonical query, worked out once at init: the verb, the
+    /// host line as the `Host` header sends it but lower-cased, and the encoded path, each
+    /// followed by LF.
     private let signingHeader: [UInt8]
     /// The request headers, built once so that each request shares the same dictionary
     /// storage instead of hashing the names again.
@@ -56,8 +54,6 @@ public final class FPSAPIClient: FPSActions, Sendable {
         self.events = events
         self.endpointParts = endpoint.fpsParts
         let parts = endpointParts ?? URLParts(scheme: "https", host: endpoint.host ?? "", port: endpoint.port, path: endpoint.path, rawQuery: nil)
-        self.hostLine = parts.hostLine
-        self.signingPath = parts.path
         self.signingHeader = Array("\(httpMethod.rawValue)\n\(parts.hostLine.lowercased())\n\(SignatureV2.canonicalPath(parts.path))\n".utf8)
         var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
         if httpMethod == .post { headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
