@@ -8,20 +8,24 @@ final class ConsoleUnderTest {
     let tmux: TmuxSession
     let directory: URL
 
-    private init(width: Int, height: Int, extraArguments: String, environment: String) throws {
+    /// `ledgerPath` points the console at a ledger outside its folder, so a second console can
+    /// open the ledger that a killed one left behind. Without it, each console has its own.
+    private init(width: Int, height: Int, extraArguments: String, environment: String, ledgerPath: String?) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("fps-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let binary = try Self.binaryPath()
         let home = directory.path
         // A short Pending phase, so the live status polling is on screen but tests stay quick.
         let command = "env -i HOME=\(home) PATH=/usr/bin:/bin LANG=C.UTF-8 TERM=tmux-256color \(environment) "
-            + "\(binary) --ledger \(home)/ledger.sqlite --sandbox-data \(home)/sandbox.sqlite --pending-seconds 1 \(extraArguments)"
+            + "\(binary) --ledger \(ledgerPath ?? "\(home)/ledger.sqlite") --sandbox-data \(home)/sandbox.sqlite --pending-seconds 1 \(extraArguments)"
         tmux = try TmuxSession(command: command, width: width, height: height, directory: directory)
     }
 
     /// Starts the console and waits for its first screen.
-    static func start(width: Int = 100, height: Int = 30, extraArguments: String = "", environment: String = "") async throws -> ConsoleUnderTest {
-        let console = try ConsoleUnderTest(width: width, height: height, extraArguments: extraArguments, environment: environment)
+    static func start(width: Int = 100, height: Int = 30, extraArguments: String = "", environment: String = "",
+                      ledgerPath: String? = nil) async throws -> ConsoleUnderTest {
+        let console = try ConsoleUnderTest(width: width, height: height, extraArguments: extraArguments, environment: environment,
+                                           ledgerPath: ledgerPath)
         // The first start generates the sandbox's RSA key, which takes seconds on a loaded machine.
         try await console.tmux.waitFor(text: "[SANDBOX]", timeout: 60)
         return console
