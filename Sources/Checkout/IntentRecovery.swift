@@ -89,7 +89,19 @@ public final class IntentRecovery: Sendable {
         let parts = owner.split(separator: ":")
         guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0 else { return true }
         if pid == getpid() { return true }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        return !isZombie(pid)
+    }
+
+    /// True when `/proc/<pid>/stat` shows state `Z`: the process has exited and only waits for
+    /// its parent to reap it. `kill(pid, 0)` still succeeds for such a process, and in a
+    /// container whose init never reaps orphans it can stay that way indefinitely.
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let commandEnd = stat.lastIndex(of: ")") else { return false }
+        // The state is the first field after the command name, which is in parentheses and may contain spaces.
+        let rest = stat[stat.index(after: commandEnd)...].drop(while: { $0 == " " })
+        return rest.first == "Z"
     }
 
     /// Resolves every order of `desk` (every desk when nil) that may have money in flight.

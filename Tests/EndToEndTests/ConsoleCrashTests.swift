@@ -332,13 +332,11 @@ extension ConsoleUnderTest {
 
     /// Waits up to 10 s until the tmux server has reaped the killed console `pid`.
     ///
-    /// NOTE: tmux 3.3a marks the pane dead when the terminal closes, before it reaps the
-    /// process, and it was seen to leave the killed console a zombie for over 10 s while idle
-    /// in poll. A zombie still passes `kill(pid, 0)`, so `IntentRecovery.isOwnerAlive` reports
-    /// the dead console alive, and the next console leaves its order alone until the 120 s
-    /// lease expires. Stopping the tmux server does not help where PID 1 does not reap
-    /// orphans (a container with no init). So the test sends the tmux server SIGCHLD, which
-    /// makes it reap its exited children, and starts the next console only once the pid is gone.
+    /// Waits until the killed console's pid is gone. tmux 3.3a marks the pane dead before it
+    /// reaps the process and was seen to leave it a zombie for over 10 s while idle in poll.
+    /// `IntentRecovery.isOwnerAlive` reads the zombie state and treats such an owner as dead,
+    /// but the test still sends the tmux server SIGCHLD, which makes it reap its exited
+    /// children, so each iteration starts from a clean process table.
     func waitUntilReaped(_ pid: pid_t) async throws {
         let deadline = Date().addingTimeInterval(10)
         while let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) {
