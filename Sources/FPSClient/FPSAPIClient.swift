@@ -34,9 +34,16 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// The request headers, built once so that each request shares the same dictionary
     /// storage instead of hashing the names again.
     private let requestHeaders: [String: String]
-    /// The last `Timestamp` value and the whole second it stands for. Requests signed within
-    /// the same second reuse it rather than formatting the date again.
-    private let lastTimestamp = Mutex<(second: Int64, text: String)?>(nil)
+    /// The `AWSAccessKeyId`, `SignatureMethod`, `SignatureVersion` and `Version` pairs, each
+    /// `name=value` with the value percent-encoded, concatenated in that order. They are the
+    /// same for every request, so they are encoded once at init.
+    private let constantPairs: [UInt8]
+    /// End offsets in `constantPairs` of the `AWSAccessKeyId`, `SignatureMethod` and
+    /// `SignatureVersion` pairs. The `Version` pair ends at `constantPairs.count`.
+    private let constantPairEnds: (accessKey: Int, method: Int, signatureVersion: Int)
+    /// The last `Timestamp` value, percent-encoded, and the whole second it encodes.
+    /// Requests signed within the same second reuse it rather than formatting the date again.
+    private let lastTimestamp = Mutex<(second: Int64, encoded: EncodedTimestamp)?>(nil)
 
     /// `version` is `2010-08-28` by default; `2008-09-17` has the same shapes for every action
     /// used here. `clock` supplies the `Timestamp` and is injectable for tests.
@@ -58,6 +65,16 @@ public final class FPSAPIClient: FPSActions, Sendable {
         var headers = ["Host": parts.hostLine, "Accept": "application/xml, text/xml"]
         if httpMethod == .post { headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
         self.requestHeaders = headers
+
+        var pairs = Array("AWSAccessKeyId=".utf8) + Array(PercentEncoding.encode(credentials.accessKeyID).utf8)
+        let accessKeyEnd = pairs.count
+        pairs += Array("SignatureMethod=".utf8) + Array(PercentEncoding.encode(signatureMethod.rawValue).utf8)
+        let methodEnd = pairs.count
+        pairs += Array("SignatureVersion=2".utf8)
+        let signatureVersionEnd = pairs.count
+        pairs += Array("Version=".utf8) + Array(PercentEncoding.encode(version).utf8)
+        self.constantPairs = pairs
+        self.constantPairEnds = (accessKeyEnd, methodEnd, signatureVersionEnd)
     }
 
     // MARK: - FPSActions
@@ -161,18 +178,18 @@ public final class FPSAPIClient: FPSActions, Sendable {
     /// with `:port` when the port is not the scheme's default, because that is what URLSession
     /// sends. A supplied parameter with one of the added names is replaced by the added one.
     public func signedRequest(action: String, parameters: [QueryParameter]) -> HTTPRequest {
-        // In the byte order of `addedNames`.
-        let addedValues = [credentials.accessKeyID, action, signatureMethod.rawValue, "2", currentTimestamp(), version]
         let supplied = parameters.contains { Self.isAddedName($0.name) } ? parameters.filter { !Self.isAddedName($0.name) } : parameters
 
         let verb = httpMethod.rawValue
-        let wireBytes = signingHeader.withUnsafeBufferPointer { header in
-            StringToSignBuffer.with(header: header, supplied: supplied, fixedNames: Self.addedNames,
-                                    fixedValues: addedValues) { buffer in
-                SignatureV2.withSignature(of: buffer.message, secretKey: credentials.secretKey, method: signatureMethod) { signature in
-                    buffer.append("&Signature=")
-                    buffer.appendEncoded(signature)
-                    return Data(buffer: buffer.queryAndAppended)
+        let wireBytes = withAddedPairs(action: action) { pairs, pairEnds in
+            signingHeader.withUnsafeBufferPointer { header in
+                StringToSignBuffer.with(header: header, supplied: supplied, fixedNames: Self.addedNames,
+                                        fixedPairs: pairs, fixedPairEnds: pairEnds) { buffer in
+                    SignatureV2.withSignature(of: buffer.message, secretKey: credentials.secretKey, method: signatureMethod) { signature in
+                        buffer.append("&Signature=")
+                        buffer.appendEncoded(signature)
+                        return Data(buffer: buffer.queryAndAppended)
+                    }
                 }
             }
         }
@@ -187,14 +204,61 @@ public final class FPSAPIClient: FPSActions, Sendable {
         }
     }
 
-    /// `Timestamp` for the clock's current time, reused within one whole second.
-    private func currentTimestamp() -> String {
+    /// Writes the six added pairs in the byte order of `addedNames` to a stack buffer, each
+    /// `name=value` percent-encoded, and calls `body` with the bytes and the end of each pair.
+    private func withAddedPairs<Result>(action: String,
+                                        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Result) -> Result {
         let date = clock()
+        let cached = lastTimestamp.withLock { $0 }
         let second = Self.wholeSecond(date)
-        if let cached = lastTimestamp.withLock({ $0 }), cached.second == second { return cached.text }
-        let text = Self.timestamp(date)
-        lastTimestamp.withLock { $0 = (second, text) }
-        return text
+        let timestamp = cached.flatMap { $0.second == second ? $0.encoded : nil }
+        // A timestamp outside the cache is formatted as a String, which is ASCII and at most
+        // a few dozen bytes, so three bytes per UTF-8 byte always fit.
+        let timestampText = timestamp == nil ? Self.timestamp(date) : ""
+        let capacity = constantPairs.count + "Action=".utf8.count + action.utf8.count * 3
+            + "Timestamp=".utf8.count + max(EncodedTimestamp.capacity, timestampText.utf8.count * 3)
+
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { pairs in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.addedNames.count) { ends in
+                let start = pairs.baseAddress!
+                constantPairs.withUnsafeBufferPointer { constant in
+                    let constantEnds = constantPairEnds
+                    var position = 0
+                    func copyConstant(from begin: Int, to end: Int) {
+                        (start + position).update(from: constant.baseAddress! + begin, count: end - begin)
+                        position += end - begin
+                    }
+                    func copyName(_ name: StaticString) {
+                        (start + position).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+                        position += name.utf8CodeUnitCount
+                    }
+
+                    copyConstant(from: 0, to: constantEnds.accessKey)
+                    ends[0] = position
+                    copyName("Action=")
+                    position = StringToSignBuffer.appendEncoded(action, into: start, at: position)
+                    ends[1] = position
+                    copyConstant(from: constantEnds.accessKey, to: constantEnds.method)
+                    ends[2] = position
+                    copyConstant(from: constantEnds.method, to: constantEnds.signatureVersion)
+                    ends[3] = position
+                    copyName("Timestamp=")
+                    if let timestamp {
+                        position = timestamp.copy(into: start, at: position)
+                    } else {
+                        let valueStart = position
+                        position = StringToSignBuffer.appendEncoded(timestampText, into: start, at: position)
+                        if let encoded = EncodedTimestamp(UnsafeBufferPointer(start: start + valueStart, count: position - valueStart)) {
+                            lastTimestamp.withLock { $0 = (second, encoded) }
+                        }
+                    }
+                    ends[4] = position
+                    copyConstant(from: constantEnds.signatureVersion, to: constant.count)
+                    ends[5] = position
+                }
+                return body(UnsafeBufferPointer(start: start, count: ends[5]), UnsafeBufferPointer(ends))
+            }
+        }
     }
 
     /// The whole second `timestamp` prints for `date`. DateFormatter rounds to the nearest
@@ -222,6 +286,31 @@ public final class FPSAPIClient: FPSActions, Sendable {
         case 15: return name == "SignatureMethod"
         case 16: return name == "SignatureVersion"
         default: return false
+        }
+    }
+
+    /// A percent-encoded `Timestamp` value held inline, so the cache read copies it without
+    /// reference counting. `2011-10-03T15%3A19%3A41Z` is 24 bytes.
+    private struct EncodedTimestamp {
+        static let capacity = 32
+        let count: Int
+        let bytes: SIMD32<UInt8>
+
+        /// Nil when `encoded` is longer than `capacity`, which only the DateFormatter path for
+        /// years outside 1583 to 9999 could produce. Such a value is not cached.
+        init?(_ encoded: UnsafeBufferPointer<UInt8>) {
+            guard encoded.count <= Self.capacity else { return nil }
+            var bytes = SIMD32<UInt8>()
+            for index in encoded.indices { bytes[index] = encoded[index] }
+            self.count = encoded.count
+            self.bytes = bytes
+        }
+
+        func copy(into start: UnsafeMutablePointer<UInt8>, at position: Int) -> Int {
+            withUnsafeBytes(of: bytes) { raw in
+                UnsafeMutableRawPointer(start + position).copyMemory(from: raw.baseAddress!, byteCount: count)
+            }
+            return position + count
         }
     }
 

@@ -139,16 +139,22 @@ struct StringToSignBuffer {
     /// LF, as they are signed), the `supplied` parameters and the `fixed` ones, and calls
     /// `body` with it. The buffer lives only for the call.
     ///
+    /// Fixed pair `i` is `fixedPairs[fixedPairEnds[i - 1]..<fixedPairEnds[i]]` (from 0 for the
+    /// first): its name, `=` and its value, already percent-encoded, so the caller can encode
+    /// values that rarely change once and reuse the bytes.
+    ///
     /// Only `supplied` is sorted, stably and by the UTF-8 bytes of the names. The `fixed` names
     /// must be unreserved ASCII, already in byte order, and must differ from every supplied
     /// name, so that merging the two lists gives the order `with` would.
     static func with<Result>(header: UnsafeBufferPointer<UInt8>, supplied: [QueryParameter],
-                             fixedNames: [StaticString], fixedValues: [String],
+                             fixedNames: [StaticString], fixedPairs: UnsafeBufferPointer<UInt8>,
+                             fixedPairEnds: UnsafeBufferPointer<Int>,
                              _ body: (inout StringToSignBuffer) -> Result) -> Result {
+        precondition(fixedPairEnds.count == fixedNames.count && (fixedPairEnds.last ?? 0) <= fixedPairs.count,
+                     "fixedPairEnds must give one end in fixedPairs for each fixed name")
         var rawCount = 0
         for parameter in supplied { rawCount += parameter.name.utf8.count + parameter.value.utf8.count }
-        var fixedCount = 0
-        for index in fixedNames.indices { fixedCount += fixedNames[index].utf8CodeUnitCount + fixedValues[index].utf8.count * 3 }
+        let fixedCount = fixedPairEnds.last ?? 0
 
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(rawCount, 1)) { raw in
             withUnsafeTemporaryAllocation(of: Span.self, capacity: max(supplied.count, 1)) { spans in
@@ -191,12 +197,10 @@ struct StringToSignBuffer {
                                               into: start, at: position)
                             suppliedIndex += 1
                         } else {
-                            let name = fixedNames[fixedIndex]
-                            (start + position).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
-                            position += name.utf8CodeUnitCount
-                            start[position] = UInt8(ascii: "=")
-                            position += 1
-                            position = appendEncoded(fixedValues[fixedIndex], into: start, at: position)
+                            let pairStart = fixedIndex == 0 ? 0 : fixedPairEnds[fixedIndex - 1]
+                            let pairCount = fixedPairEnds[fixedIndex] - pairStart
+                            (start + position).update(from: fixedPairs.baseAddress! + pairStart, count: pairCount)
+                            position += pairCount
                             fixedIndex += 1
                         }
                     }

@@ -210,6 +210,29 @@ struct APIClientRequestTests {
         }
     }
 
+    /// The Timestamp is cached per whole second, and years outside 1583 to 9999 skip the
+    /// cache, so each request must still carry the Timestamp of its own clock read.
+    @Test func signedRequestFollowsClockSeconds() throws {
+        let dates = [1_317_655_181.2, 1_317_655_181.4, 1_317_655_182, 253_402_300_800, 253_402_300_800, 1_317_655_181]
+            .map { Date(timeIntervalSince1970: $0) }
+        let next = Mutex(0)
+        let client = FPSAPIClient(endpoint: URL(string: "https://fps.example.com/")!,
+                                  credentials: FPSCredentials(accessKeyID: "AK/ID+1", secretKey: "secret"),
+                                  transport: RecordingTransport(xml: ""),
+                                  clock: { dates[next.withLock { index in defer { index += 1 }; return index }] })
+        for date in dates {
+            let request = client.signedRequest(action: "Pay", parameters: [QueryParameter("B", "1")])
+            let parameters = try QueryString.parse(Substring(String(decoding: try #require(request.body), as: UTF8.self)))
+            let value = { (name: String) in parameters.first { $0.name == name }?.value }
+            #expect(value("Timestamp") == FPSAPIClient.timestamp(date), "\(date)")
+            #expect(value("AWSAccessKeyId") == "AK/ID+1")
+
+            let stringToSign = SignatureV2.stringToSign(verb: "POST", hostLine: "fps.example.com", path: "/",
+                                                        parameters: parameters, excluding: "Signature")
+            #expect(value("Signature") == SignatureV2.sign(stringToSign, secretKey: "secret", method: .hmacSHA256))
+        }
+    }
+
     @Test func timestampIsUTCWithZ() {
         #expect(FPSAPIClient.timestamp(Date(timeIntervalSince1970: 1_317_655_181)) == "2011-10-03T15:19:41Z")
         #expect(FPSAPIClient.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
