@@ -107,14 +107,23 @@ public final class SQLiteDatabase: @unchecked Sendable {
     @discardableResult
     public func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> Int {
         try lock.withLock {
-            _ = try step(sql, bindings, collect: false)
+            _ = try step(sql, bindings, readRow: { (_: OpaquePointer) in () })
             return Int(sqlite3_changes(handle))
         }
     }
 
     /// Runs one query with positional `?` bindings and returns every row.
     public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [SQLiteRow] {
-        try lock.withLock { try step(sql, bindings, collect: true) }
+        try lock.withLock { try step(sql, bindings, readRow: Self.namedRow) }
+    }
+
+    /// Runs one query with positional `?` bindings and returns every row as its column values in
+    /// the order the statement selects them.
+    ///
+    /// Suits hot paths, because `query` builds a dictionary keyed by column name for each row,
+    /// which costs one hash insert per column and one hash lookup per read.
+    public func queryRows(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        try lock.withLock { try step(sql, bindings, readRow: Self.positionalRow) }
     }
 
     /// The rowid of the last row this connection inserted.
@@ -150,7 +159,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
         return statement
     }
 
-    private func step(_ sql: String, _ bindings: [SQLiteValue], collect: Bool) throws -> [SQLiteRow] {
+    /// Binds `bindings`, steps `sql` to the end and returns `readRow` of each row.
+    private func step<Row>(_ sql: String, _ bindings: [SQLiteValue], readRow: (OpaquePointer) -> Row) throws -> [Row] {
         let statement = try prepared(sql)
         // Reset before returning, so no statement keeps a read transaction open.
         defer {
@@ -165,31 +175,47 @@ public final class SQLiteDatabase: @unchecked Sendable {
             case .text(let text): sqlite3_bind_text(statement, index, text, -1, fps_sqlite_transient())
             }
         }
-        var rows: [SQLiteRow] = []
+        var rows: [Row] = []
         while true {
             let result = sqlite3_step(statement)
             if result == SQLITE_DONE { break }
             guard result == SQLITE_ROW else {
                 throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(handle)), statement: sql)
             }
-            if collect { rows.append(readRow(statement)) }
+            rows.append(readRow(statement))
         }
         return rows
     }
 
-    private func readRow(_ statement: OpaquePointer) -> SQLiteRow {
-        var columns: [String: SQLiteValue] = [:]
-        for column in 0..<sqlite3_column_count(statement) {
-            let name = String(cString: sqlite3_column_name(statement, column))
-            switch sqlite3_column_type(statement, column) {
-            case SQLITE_NULL:
-                columns[name] = .null
-            case SQLITE_INTEGER:
-                columns[name] = .integer(sqlite3_column_int64(statement, column))
-            default:
-                columns[name] = sqlite3_column_text(statement, column).map { .text(String(cString: $0)) } ?? .null
-            }
+    private static func namedRow(_ statement: OpaquePointer) -> SQLiteRow {
+        let count = sqlite3_column_count(statement)
+        var columns = [String: SQLiteValue](minimumCapacity: Int(count))
+        for column in 0..<count {
+            columns[String(cString: sqlite3_column_name(statement, column))] = value(statement, column)
         }
         return SQLiteRow(columns: columns)
+    }
+
+    private static func positionalRow(_ statement: OpaquePointer) -> [SQLiteValue] {
+        let count = sqlite3_column_count(statement)
+        var values: [SQLiteValue] = []
+        values.reserveCapacity(Int(count))
+        for column in 0..<count { values.append(value(statement, column)) }
+        return values
+    }
+
+    private static func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL:
+            return .null
+        case SQLITE_INTEGER:
+            return .integer(sqlite3_column_int64(statement, column))
+        default:
+            // The byte count comes from SQLite, so the text needs no strlen. It is read after
+            // sqlite3_column_text, because that call may convert the value and change its size.
+            guard let text = sqlite3_column_text(statement, column) else { return .null }
+            let count = Int(sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        }
     }
 }

@@ -234,28 +234,36 @@ extension SandboxStore {
         try read { reader in try transaction(id: id, in: reader) }
     }
 
+    /// Reads the row by column position, because this read runs on every GetTransactionStatus
+    /// request and a row keyed by column name costs a hash insert per column. The indexes below
+    /// follow the column order of this SELECT.
     private func transaction(id: String, in connection: SQLiteDatabase) throws -> TransactionRecord? {
-        guard let row = try connection.query("SELECT * FROM transactions WHERE transaction_id = ?", [.text(id)]).first else {
+        guard let row = try connection.queryRows("""
+            SELECT transaction_id, caller_key, operation, caller_reference, token_id, payment_method,
+                amount_minor, currency, settled_amount_minor, status, status_code, pending_target, pending_until,
+                reserve_expires_at, parent_transaction_id, created_at, updated_at
+            FROM transactions WHERE transaction_id = ?
+            """, [.text(id)]).first else {
             return nil
         }
-        let currency = row.text("currency") ?? "USD"
+        let currency = row[7].text ?? "USD"
         return TransactionRecord(
-            transactionID: row.text("transaction_id") ?? id,
-            callerKey: row.text("caller_key") ?? "",
-            operation: TransactionOperation(rawValue: row.text("operation") ?? "") ?? .pay,
-            callerReference: row.text("caller_reference") ?? "",
-            tokenID: row.text("token_id") ?? "",
-            paymentMethod: PaymentMethod(rawValue: row.text("payment_method") ?? "") ?? .creditCard,
-            amount: Money(minorUnits: row.integer("amount_minor") ?? 0, currency: currency),
-            settledAmount: row.integer("settled_amount_minor").map { Money(minorUnits: $0, currency: currency) },
-            status: TransactionStatus(rawValue: row.text("status") ?? "") ?? .failure,
-            statusCode: row.text("status_code") ?? "",
-            pendingTarget: row.text("pending_target").flatMap(TransactionStatus.init(rawValue:)),
-            pendingUntil: row.integer("pending_until").map(Date.init(milliseconds:)),
-            reserveExpiresAt: row.integer("reserve_expires_at").map(Date.init(milliseconds:)),
-            parentTransactionID: row.text("parent_transaction_id"),
-            createdAt: Date(milliseconds: row.integer("created_at") ?? 0),
-            updatedAt: Date(milliseconds: row.integer("updated_at") ?? 0))
+            transactionID: row[0].text ?? id,
+            callerKey: row[1].text ?? "",
+            operation: TransactionOperation(rawValue: row[2].text ?? "") ?? .pay,
+            callerReference: row[3].text ?? "",
+            tokenID: row[4].text ?? "",
+            paymentMethod: PaymentMethod(rawValue: row[5].text ?? "") ?? .creditCard,
+            amount: Money(minorUnits: row[6].integer ?? 0, currency: currency),
+            settledAmount: row[8].integer.map { Money(minorUnits: $0, currency: currency) },
+            status: TransactionStatus(rawValue: row[9].text ?? "") ?? .failure,
+            statusCode: row[10].text ?? "",
+            pendingTarget: row[11].text.flatMap(TransactionStatus.init(rawValue:)),
+            pendingUntil: row[12].integer.map(Date.init(milliseconds:)),
+            reserveExpiresAt: row[13].integer.map(Date.init(milliseconds:)),
+            parentTransactionID: row[14].text,
+            createdAt: Date(milliseconds: row[15].integer ?? 0),
+            updatedAt: Date(milliseconds: row[16].integer ?? 0))
     }
 
     /// Returns the sum, in cents, of the refunds of `parentTransactionID` that are Pending or
