@@ -10,27 +10,8 @@ struct MHD_Daemon *fps_mhd_start_loopback(uint16_t port,
                                           void *handler_context,
                                           MHD_RequestCompletedCallback completed,
                                           void *completed_context) {
-    struct sockaddr_in address;
-    memset(&address, 0, sizeof(address));
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    // libmicrohttpd warns when a pool of one is requested, so the option is passed only above one.
-    if (threads > 1) {
-        return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                                MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
-                                MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                MHD_OPTION_END);
-    }
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
-                            MHD_OPTION_END);
+    return fps_mhd_start_loopback_raw_uri(port, threads, connection_timeout_seconds, NULL, NULL,
+                                          handler, handler_context, completed, completed_context);
 }
 
 struct MHD_Daemon *fps_mhd_start_loopback_raw_uri(uint16_t port,
@@ -49,22 +30,25 @@ struct MHD_Daemon *fps_mhd_start_loopback_raw_uri(uint16_t port,
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    if (threads > 1) {
-        return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-                                MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_context,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                                MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
-                                MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                MHD_OPTION_END);
+    // The options go in an MHD_OPTION_ARRAY so that optional ones can be left out of one call.
+    // Two-pointer options carry the function in `value` and its context in `ptr_value`.
+    struct MHD_OptionItem options[6];
+    size_t count = 0;
+    options[count++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &address};
+    options[count++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_context};
+    options[count++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)connection_timeout_seconds, NULL};
+    if (uri_log != NULL) {
+        options[count++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log, uri_log_context};
     }
+    // libmicrohttpd warns when a pool of one is requested, so the option is passed only above one.
+    if (threads > 1) {
+        options[count++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    }
+    options[count] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_context,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
-                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
-                            MHD_OPTION_END);
+                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
 uint16_t fps_mhd_bound_port(struct MHD_Daemon *daemon) {
