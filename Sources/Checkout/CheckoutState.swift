@@ -33,7 +33,7 @@ public enum CheckoutPhase: String, Sendable, CaseIterable {
     case authorized
     case paying
     case reserving
-    /// The endpoint answered Pending; status is being polled.
+    /// The endpoint returned Pending, so the status is being polled.
     case pending
     /// The card hold is in place; Settle is available.
     case reserved

@@ -103,13 +103,13 @@ public struct TransactionResult: Sendable, Equatable {
     }
 }
 
-/// A failed FPS call: the service's error document, a transport failure, or an unreadable answer.
+/// A failed FPS call: the service's error document, a transport failure, or an unreadable response.
 public enum FPSError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The endpoint answered with an error document. No transaction was created.
+    /// The endpoint returned an error document. No transaction was created.
     case service(code: String, message: String, requestID: String?, httpStatus: Int)
     /// The request may or may not have reached the endpoint (refused, reset, timed out).
     case transport(String)
-    /// The endpoint answered, but not with a document this client understands.
+    /// The endpoint responded, but not with a document this client can decode.
     case malformedResponse(httpStatus: Int, detail: String)
     /// The client refused to send: an argument is invalid.
     case invalidRequest(String)

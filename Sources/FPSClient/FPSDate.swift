@@ -5,7 +5,7 @@ import Foundation
 /// Amazon's responses used UTC with `Z`, with or without milliseconds, but captured samples
 /// and third-party mocks also show numeric offsets (`-08:00`) and dates with no zone at all.
 /// A date with no zone is read as UTC: FPS documented every time as UTC, so that is the
-/// likeliest meaning, and the choice is ours because the sources say nothing.
+/// likeliest meaning, and the choice is ours because no source states it.
 public enum FPSDate {
     /// Parses `text`; returns nil for an empty or unreadable value, never a guess.
     public static func parse(_ text: String) -> Date? {

@@ -10,7 +10,7 @@ public enum SignatureMethod: String, Sendable, CaseIterable {
 /// AWS Signature Version 2, shared by FPS API requests and CBUI pipeline URLs.
 ///
 /// String to sign: verb, lower-cased host line, encoded path and canonical query, joined by
-/// single LF bytes with no trailing newline. The canonical query holds every parameter but
+/// single LF bytes with no trailing newline. The canonical query contains every parameter but
 /// the signature, sorted by the UTF-8 bytes of the name, each name and value encoded with
 /// `PercentEncoding`, and `=` kept for empty values.
 public enum SignatureV2 {

@@ -30,7 +30,7 @@ final class TmuxSession {
     }
 
     /// Stops the private tmux server and the program in it. Call it before removing the
-    /// folder that holds the socket: without the socket, tmux cannot reach its server.
+    /// folder that contains the socket: without the socket, tmux cannot reach its server.
     func close() {
         _ = try? Self.runTmux(socket: socket, ["kill-server"])
     }
